@@ -1,0 +1,16 @@
+"""nogan: colour black-and-white photos and films with NoGAN (DeOldify) generators.
+
+    from nogan import Colorizer
+    Colorizer.from_pretrained("artistic").colorize("old.jpg").save("old_colorized.png")
+"""
+from .colorizer import Colorizer, validate_render_factor
+from .errors import (ImageTooLargeError, InvalidImageError, NoganError, OutOfMemoryError,
+                     WeightsMismatchError, WeightsUnavailableError)
+from .models import GeneratorConfig, UnetGenerator
+from .weights.loader import available_models, load_model
+from .weights.pretrained import ModelInfo, load_pretrained, save_pretrained
+
+__all__ = ["Colorizer", "GeneratorConfig", "ImageTooLargeError", "InvalidImageError", "ModelInfo",
+           "NoganError", "OutOfMemoryError", "UnetGenerator", "WeightsMismatchError",
+           "WeightsUnavailableError", "available_models", "load_model", "load_pretrained",
+           "save_pretrained", "validate_render_factor"]

@@ -1,0 +1,43 @@
+"""Shared fixtures: the reference folder and a tiny, seeded model in our own format."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from nogan import Colorizer, GeneratorConfig, UnetGenerator, save_pretrained
+
+REPO = Path(__file__).resolve().parent.parent
+REFERENCE = REPO.parent / "shared" / "reference"
+TINY_CONFIG = GeneratorConfig(encoder="efficientnet_lite0", decoder="wide", nf_factor=0.0625)
+
+
+def make_tiny_model(folder: Path, seed: int = 0) -> Path:
+    """A randomly initialised generator small enough for fast tests, saved in our format.
+
+    The head's bias is set to a warm tint so that its output is visibly coloured.
+    """
+    torch.manual_seed(seed)
+    model = UnetGenerator(TINY_CONFIG).eval()
+    with torch.no_grad():
+        model.head.bias.copy_(torch.tensor([0.8, 0.0, -0.8]))
+    return save_pretrained(model, folder, name="tiny", photo_render_factor=8, video_render_factor=6,
+                           dtype=torch.float32)
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    if not REFERENCE.is_dir():
+        pytest.fail(f"the compatibility reference {REFERENCE} is missing (it ships beside the repo)")
+    return REFERENCE
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    return make_tiny_model(tmp_path_factory.mktemp("tiny_model"))
+
+
+@pytest.fixture(scope="session")
+def tiny_colorizer(tiny_model_dir) -> Colorizer:
+    return Colorizer.from_pretrained(tiny_model_dir, device="cpu", precision="fp32").load()
