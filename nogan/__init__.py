@@ -3,7 +3,7 @@
     from nogan import Colorizer
     Colorizer.from_pretrained("artistic").colorize("old.jpg").save("old_colorized.png")
 """
-from .colorizer import Colorizer, validate_render_factor
+from .colorizer import Colorizer, load_colorizer, validate_render_factor
 from .errors import (ImageTooLargeError, InvalidImageError, NoganError, OutOfMemoryError,
                      WeightsMismatchError, WeightsUnavailableError)
 from .models import GeneratorConfig, UnetGenerator
@@ -12,5 +12,5 @@ from .weights.pretrained import ModelInfo, load_pretrained, save_pretrained
 
 __all__ = ["Colorizer", "GeneratorConfig", "ImageTooLargeError", "InvalidImageError", "ModelInfo",
            "NoganError", "OutOfMemoryError", "UnetGenerator", "WeightsMismatchError",
-           "WeightsUnavailableError", "available_models", "load_model", "load_pretrained",
+           "WeightsUnavailableError", "available_models", "load_colorizer", "load_model", "load_pretrained",
            "save_pretrained", "validate_render_factor"]

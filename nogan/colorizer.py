@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from .device import PRECISIONS, resolve_device, resolve_precision
-from .errors import OutOfMemoryError
+from .errors import OutOfMemoryError, WeightsUnavailableError
 from .imaging import (DEFAULT_MAX_PIXELS, ImageInput, from_model_output, keep_luminance, load_image,
                       to_model_input, with_alpha)
 from .models import UnetGenerator
@@ -141,3 +141,19 @@ class Colorizer:
     def __repr__(self) -> str:
         name = self._info.name if self._info else self._source
         return f"Colorizer({name!r}, device={self.device.type!r}, precision={self.precision!r})"
+
+
+def load_colorizer(name_or_path: str | Path, device: str | None = None, precision: str | None = None,
+                   fallback: str | None = "lite") -> tuple[Colorizer, str | None]:
+    """A loaded colorizer, falling back to the bundled `fallback` model when the weights of
+    `name_or_path` cannot be had (offline). Returns the colorizer and a note saying so, or None."""
+    from .weights.loader import available_models
+
+    colorizer = Colorizer.from_pretrained(name_or_path, device, precision)
+    try:
+        return colorizer.load(), None
+    except WeightsUnavailableError as e:
+        if fallback is None or str(name_or_path) == fallback or fallback not in available_models():
+            raise
+        note = f"'{name_or_path}' is unavailable ({e}); using the bundled offline model '{fallback}' instead"
+        return Colorizer.from_pretrained(fallback, device, precision).load(), note

@@ -6,6 +6,7 @@ Formats: a colour picture is a PIL image of mode "RGB", or "RGBA" when the input
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Union
 
@@ -46,18 +47,25 @@ def load_image(source: ImageInput, max_pixels: int = DEFAULT_MAX_PIXELS) -> Imag
 def _open(path: Path, max_pixels: int) -> Image.Image:
     if not path.is_file():
         raise InvalidImageError(f"no such image file: {path}")
-    try:
-        with Image.open(path) as image:
-            # check the header's size before decoding anything: a decompression bomb never expands
+    with warnings.catch_warnings():
+        # our own pixel limit replaces PIL's decompression-bomb heuristics
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(path)
+        except Image.DecompressionBombError as e:
+            raise ImageTooLargeError(f"{path.name} is too large to open safely ({e})") from e
+        except (UnidentifiedImageError, OSError) as e:
+            raise InvalidImageError(f"{path.name} is not an image we can read ({e})") from e
+        with image:
+            # the header's size is known before decoding: a decompression bomb never expands
             if image.width * image.height > max_pixels:
                 raise ImageTooLargeError(f"{path.name} is {image.width}x{image.height} pixels, over the "
                                          f"limit of {max_pixels:,} pixels")
-            image.load()
+            try:
+                image.load()
+            except (OSError, SyntaxError, ValueError) as e:
+                raise InvalidImageError(f"{path.name} is corrupt or truncated ({e})") from e
             return image
-    except (UnidentifiedImageError, Image.DecompressionBombError) as e:
-        raise InvalidImageError(f"{path.name} is not an image we can read ({e})") from e
-    except (OSError, SyntaxError, ValueError) as e:
-        raise InvalidImageError(f"{path.name} is corrupt or truncated ({e})") from e
 
 
 def _from_array(array: np.ndarray) -> Image.Image:
