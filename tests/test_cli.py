@@ -1,0 +1,68 @@
+"""`python -m nogan` on files and folders: names, recursion, failures, exit codes."""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image
+
+from nogan.cli import main
+
+from conftest import REPO
+
+
+def _photo(path, seed=0, size=(48, 32)):
+    rng = np.random.default_rng(seed)
+    Image.fromarray(rng.integers(0, 256, size[::-1], dtype=np.uint8)).save(path)
+    return path
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_folder_is_coloured_recursively_and_inputs_untouched(tiny_model_dir, tmp_path):
+    photos = tmp_path / "photos"
+    (photos / "1950s").mkdir(parents=True)
+    a = _photo(photos / "wedding.jpg")
+    b = _photo(photos / "1950s" / "street.png", seed=1, size=(40, 30))
+    before = {p: _digest(p) for p in (a, b)}
+    out = tmp_path / "out"
+    assert main([str(photos), "-o", str(out), "-m", str(tiny_model_dir), "--precision", "fp32", "-r", "4"]) == 0
+    assert Image.open(out / "wedding_colorized.png").size == (48, 32)
+    assert Image.open(out / "1950s" / "street_colorized.png").size == (40, 30)
+    assert {p: _digest(p) for p in (a, b)} == before
+
+
+def test_unreadable_file_is_reported_skipped_and_fails_the_exit_code(tiny_model_dir, tmp_path, capsys):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo(photos / "good.png")
+    (photos / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    out = photos / "colorized"  # inside the input folder: its outputs must not be fed back in
+    args = [str(photos), "-o", str(out), "-m", str(tiny_model_dir), "--precision", "fp32", "-r", "4"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "skipped" in err and "broken.jpg" in err and "1 of 2 coloured" in err
+    assert sorted(p.name for p in out.iterdir()) == ["good_colorized.png"]
+    assert main(args) == 1  # a second run sees the same two inputs, not its own outputs
+    assert "1 of 2 coloured" in capsys.readouterr().err
+
+
+def test_usage_errors(tmp_path, capsys):
+    assert main([str(tmp_path / "missing.jpg")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main([str(empty), "-m", "no-such-model.pth"]) == 2
+    assert "artistic, stable, video" in capsys.readouterr().err
+
+
+def test_module_entry_point(tiny_model_dir, tmp_path):
+    photo = _photo(tmp_path / "p.png")
+    run = subprocess.run([sys.executable, "-m", "nogan", str(photo), "-o", str(tmp_path / "o"),
+                          "-m", str(tiny_model_dir), "-r", "4"], cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "o" / "p_colorized.png").is_file()
