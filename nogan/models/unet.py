@@ -121,6 +121,3 @@ class UnetGenerator(nn.Module):
         lo, hi = self.config.y_range
         return torch.sigmoid(h) * (hi - lo) + lo
 
-
-def encoder_parameters(model: UnetGenerator) -> list[nn.Parameter]:
-    return list(model.encoder.parameters())
