@@ -7,10 +7,12 @@ from .colorizer import Colorizer, load_colorizer, validate_render_factor
 from .errors import (ImageTooLargeError, InvalidImageError, NoganError, OutOfMemoryError,
                      WeightsMismatchError, WeightsUnavailableError)
 from .models import GeneratorConfig, UnetGenerator
+from .video.errors import FFmpegError, InvalidVideoError, VideoCancelled, VideoTooLargeError
 from .weights.loader import available_models, load_model
 from .weights.pretrained import ModelInfo, load_pretrained, save_pretrained
 
-__all__ = ["Colorizer", "GeneratorConfig", "ImageTooLargeError", "InvalidImageError", "ModelInfo",
-           "NoganError", "OutOfMemoryError", "UnetGenerator", "WeightsMismatchError",
-           "WeightsUnavailableError", "available_models", "load_colorizer", "load_model", "load_pretrained",
-           "save_pretrained", "validate_render_factor"]
+__all__ = ["Colorizer", "FFmpegError", "GeneratorConfig", "ImageTooLargeError", "InvalidImageError",
+           "InvalidVideoError", "ModelInfo", "NoganError", "OutOfMemoryError", "UnetGenerator",
+           "VideoCancelled", "VideoTooLargeError", "WeightsMismatchError", "WeightsUnavailableError",
+           "available_models", "load_colorizer", "load_model", "load_pretrained", "save_pretrained",
+           "validate_render_factor"]

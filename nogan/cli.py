@@ -54,7 +54,13 @@ def colorize_file(src: Path, dst: Path, colorizer: Colorizer, args: argparse.Nam
     if src.suffix.lower() in _video_extensions():
         from .video import colorize_video
 
-        colorize_video(src, dst, colorizer, args.render_factor, stabilization=args.stabilization)
+        with tqdm(unit="frame", desc=src.name, leave=False) as bar:
+            def progress(done: int, total: int | None, eta: float | None) -> None:
+                bar.total, bar.n = total, done
+                bar.refresh()
+
+            colorize_video(src, dst, colorizer, args.render_factor, stabilization=args.stabilization,
+                           progress=progress)
         return
     image = colorizer.colorize(src, args.render_factor, post_process=not args.no_post_process)
     tmp = dst.with_name(f".{dst.name}.partial")

@@ -66,3 +66,19 @@ def test_module_entry_point(tiny_model_dir, tmp_path):
                           "-m", str(tiny_model_dir), "-r", "4"], cwd=REPO, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "o" / "p_colorized.png").is_file()
+
+
+def test_video_through_the_cli(tiny_model_dir, tmp_path):
+    """A film in a folder comes out as <name>_colorized.mp4 with every frame."""
+    from nogan.video import probe
+    from nogan.video.probe import ffmpeg_exe
+
+    films = tmp_path / "films"
+    films.mkdir()
+    src = films / "reel.avi"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=1",
+                    "-vf", "format=gray", "-c:v", "mjpeg", str(src)], check=True)
+    out = tmp_path / "out"
+    assert main([str(films), "-o", str(out), "-m", str(tiny_model_dir), "--precision", "fp32", "-r", "4"]) == 0
+    info = probe(out / "reel_colorized.mp4")
+    assert info.frame_count == 10 and info.size == (64, 48)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import collections
 import subprocess
 import threading
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -22,13 +23,16 @@ AAC_BITRATE = "192k"
 X264_PRESET = "medium"
 X264_CRF = 18  # visually lossless for most content
 _LOG_LINES = 20
+# Tagging as well as converting, so that every player picks the same matrix whatever the frame size.
+_TO_BT709 = ("scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,"
+             "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv")
 
 
 class _Ffmpeg:
     """An ffmpeg child process whose log is drained by a thread (a full stderr pipe would stall it)."""
 
-    def __init__(self, args: list[str], stdin: int | None = None, stdout: int | None = None):
-        self.proc = subprocess.Popen([ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", *args],
+    def __init__(self, args: list[str], stdin: int = subprocess.DEVNULL, stdout: int = subprocess.DEVNULL):
+        self.proc = subprocess.Popen([ffmpeg_exe(), "-hide_banner", "-v", "error", *args],
                                      stdin=stdin, stdout=stdout, stderr=subprocess.PIPE)
         self._log: collections.deque[str] = collections.deque(maxlen=_LOG_LINES)
         self._drain = threading.Thread(target=self._read_log, daemon=True)
@@ -93,10 +97,14 @@ class FrameReader:
             frames.append(np.frombuffer(buffer, np.uint8).reshape(height, width, 3))
         return frames
 
+    def __iter__(self) -> Iterator[np.ndarray]:
+        while frames := self.read(1):
+            yield frames[0]
+
     def close(self) -> None:
         self._ffmpeg.kill()
 
-    def __enter__(self) -> "FrameReader":
+    def __enter__(self) -> FrameReader:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -134,9 +142,8 @@ class FrameWriter:
             streams += ["-map", "1:a:0", "-map_metadata", "1", "-c:a", mode]
             streams += ["-b:a", AAC_BITRATE] if mode == "aac" else []
         self._ffmpeg = _Ffmpeg(
-            ["-y", *inputs, *streams, "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
+            ["-y", *inputs, *streams, "-vf", _TO_BT709,
              "-c:v", "libx264", "-preset", X264_PRESET, "-crf", str(X264_CRF), "-pix_fmt", "yuv420p",
-             "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
              "-movflags", "+faststart", "-f", "mp4", str(dst)], stdin=subprocess.PIPE)
         self._dst = Path(dst)
 
@@ -162,7 +169,7 @@ class FrameWriter:
         """Stop the encoder without finalising (the file is then incomplete)."""
         self._ffmpeg.kill()
 
-    def __enter__(self) -> "FrameWriter":
+    def __enter__(self) -> FrameWriter:
         return self
 
     def __exit__(self, *exc) -> None:

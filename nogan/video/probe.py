@@ -17,6 +17,7 @@ import imageio_ffmpeg
 
 from .errors import InvalidVideoError, VideoTooLargeError
 
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".gif")
 PROBE_TIMEOUT_S = 120
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _STREAM = re.compile(r"^\s*Stream #0:\d+\S*: (Video|Audio|Subtitle|Data|Attachment): (\w+)(.*)$", re.M)
@@ -26,6 +27,11 @@ _SIZE = re.compile(r", (\d+)x(\d+)\b")
 def ffmpeg_exe() -> str:
     """Path of the ffmpeg binary that imageio-ffmpeg ships."""
     return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def is_video_path(path: str | os.PathLike) -> bool:
+    """Whether `path`'s extension is one of `VIDEO_EXTENSIONS` (animated GIF included)."""
+    return Path(path).suffix.lower() in VIDEO_EXTENSIONS
 
 
 @dataclass(frozen=True)
@@ -63,10 +69,13 @@ class VideoInfo:
 
     @property
     def output_size(self) -> tuple[int, int]:
-        """Square pixels with the same display aspect ratio, both sides even (yuv420p needs it)."""
+        """Square pixels with the same display aspect ratio, both sides even (yuv420p needs it).
+
+        Anamorphic frames are resampled to the nearest even width; odd sides lose their last pixel.
+        """
         width, height = self.size
         if self.sar != 1:
-            width = round(width * self.sar)
+            return max(2, 2 * round(width * self.sar / 2)), max(2, height - height % 2)
         return max(2, width - width % 2), max(2, height - height % 2)
 
 
@@ -99,8 +108,8 @@ def probe(path: str | os.PathLike, limits: VideoLimits | None = None) -> VideoIn
         raise InvalidVideoError(f"{path.name}: no video frame could be decoded ({_first_error(frame)})")
     time_base = Fraction(fields["tb"])
     width, height = map(int, fields["dimensions"].split("x"))
-    sar = Fraction(fields.get("sar", "1/1"))
-    return VideoInfo(duration=duration, coded_size=coded_size, size=(width, height), sar=sar if sar > 0 else Fraction(1),
+    sar = Fraction(fields.get("sar", "1/1")) or Fraction(1)  # 0/1: not set, square
+    return VideoInfo(duration=duration, coded_size=coded_size, size=(width, height), sar=sar,
                      fps=1 / time_base, start=max(0.0, float(int(first[1]) * time_base)), codec=video[1],
                      pix_fmt=_pix_fmt(video[2]), streams=tuple((kind, codec) for kind, codec, _ in streams))
 

@@ -1,0 +1,131 @@
+"""`colorize_video`: decode, colour in batches, stabilise, encode, all streamed, with progress and cancel."""
+from __future__ import annotations
+
+import collections
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from ..colorizer import Colorizer, validate_render_factor
+from .errors import InvalidVideoError, VideoCancelled
+from .io import FrameReader, FrameWriter, audio_mode
+from .probe import VideoInfo, VideoLimits, probe
+from .stabilize import ChromaStabilizer
+
+Progress = Callable[[int, int | None, float | None], None]
+Cancel = threading.Event | Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class VideoResult:
+    """What `colorize_video` wrote."""
+
+    path: Path
+    frames: int
+    fps: Fraction
+    duration: float  # seconds of video, frames / fps
+    size: tuple[int, int]  # width, height
+    audio: str | None  # "copy", "aac" (re-encoded) or None (the source has no sound)
+    scene_cuts: int  # where stabilisation restarted; 0 when it is off
+    notes: tuple[str, ...]  # what changed on the way, e.g. dropped subtitle streams
+
+
+def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Colorizer,
+                   render_factor: int | None = None, *, stabilization: float = 0.5, batch_size: int = 4,
+                   limits: VideoLimits = VideoLimits(), progress: Progress | None = None,
+                   cancel: Cancel | None = None) -> VideoResult:
+    """Colour the video `src` (mp4, mov, mkv, avi, webm, animated GIF...) into the MP4 file `dst`.
+
+    The output is H.264 `yuv420p` with `+faststart` (plays in browsers): same frame count, exact
+    frame rate (variable rates made constant), display orientation and aspect ratio (square pixels,
+    even sides), and the source's first sound track, copied when MP4 allows, else re-encoded to AAC.
+    Frames stream through ffmpeg pipes in batches of `batch_size`, so memory does not grow with length.
+
+    render_factor: the model's resolution (see `Colorizer`); None uses the model's video default.
+    stabilization: 0 (off: each frame coloured alone, as DeOldify) to 1; see `ChromaStabilizer`.
+    progress: called after each batch as `progress(frames_done, frames_total, eta_seconds)`; the
+        total is estimated from the duration (None if unknown) and the ETA is None until known.
+    cancel: a `threading.Event` or a callable returning True to stop; checked between batches.
+    Raises `InvalidVideoError`, `VideoTooLargeError`, `VideoCancelled`, `FFmpegError`. `dst` appears
+    only when complete: work goes to a hidden temporary file beside it, removed on any failure.
+    """
+    src, dst = Path(src), Path(dst)
+    _check_paths(src, dst)
+    rf = validate_render_factor(colorizer.info.video_render_factor if render_factor is None else render_factor)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size={batch_size!r} must be a positive integer")
+    if not 0 <= stabilization <= 1:
+        raise ValueError(f"stabilization={stabilization!r} must be from 0 (off) to 1")
+    stabilizer = ChromaStabilizer(stabilization)
+    info = probe(src, limits)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.stem}.{secrets.token_hex(4)}.part.mp4")  # ffmpeg creates it, umask applies
+    try:
+        frames = _colorize_stream(src, tmp, info, colorizer, rf, stabilizer, batch_size, progress, cancel)
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return VideoResult(path=dst, frames=frames, fps=info.fps, duration=float(frames / info.fps),
+                       size=info.output_size, audio=audio_mode(info.audio_codec), scene_cuts=stabilizer.cuts,
+                       notes=_notes(info))
+
+
+def _colorize_stream(src: Path, tmp: Path, info: VideoInfo, colorizer: Colorizer, render_factor: int,
+                     stabilizer: ChromaStabilizer, batch_size: int, progress: Progress | None,
+                     cancel: Cancel | None) -> int:
+    """Run the decode -> colour -> stabilise -> encode loop; return the number of frames written."""
+    done, total, started = 0, info.frame_count, time.monotonic()
+    with FrameReader(src, info) as reader, \
+            FrameWriter(tmp, info.output_size, info.fps, audio_from=src, audio_codec=info.audio_codec,
+                        start=info.start) as writer:
+        while True:
+            if cancel is not None and (cancel.is_set() if isinstance(cancel, threading.Event) else cancel()):
+                raise VideoCancelled(f"cancelled after {done} frames of {src.name}; nothing was written")
+            frames = reader.read(batch_size)
+            if not frames:
+                break
+            for source, colored in zip(frames, colorizer.colorize_batch(frames, render_factor)):
+                writer.write(stabilizer(source, colored))
+            done += len(frames)
+            if progress is not None:
+                total = None if total is None else max(total, done)
+                eta = None if total is None else (time.monotonic() - started) / done * (total - done)
+                progress(done, total, eta)
+        if done == 0:
+            raise InvalidVideoError(f"{src.name}: no video frame could be decoded")
+        writer.finish()
+    if progress is not None and total != done:  # the estimate was off: end on an exact, full count
+        progress(done, done, 0.0)
+    return done
+
+
+def _check_paths(src: Path, dst: Path) -> None:
+    if dst.suffix.lower() != ".mp4":
+        raise ValueError(f"dst={str(dst)!r} must end with .mp4 (the output is H.264 in MP4)")
+    if dst.is_dir():
+        raise ValueError(f"dst={str(dst)!r} is a folder; give a file name ending with .mp4")
+    if dst.resolve() == src.resolve() or (dst.exists() and src.exists() and os.path.samefile(src, dst)):
+        raise ValueError(f"dst={str(dst)!r} is the input video; write to another file")
+
+
+def _notes(info: VideoInfo) -> tuple[str, ...]:
+    """Say what the output leaves out or changes compared with the source."""
+    kept = {"video": 1, "audio": 1}
+    dropped: collections.Counter[str] = collections.Counter()
+    for kind, _ in info.streams:
+        if kept.get(kind, 0):
+            kept[kind] -= 1
+        else:
+            dropped[kind] += 1
+    notes = [f"dropped {n} {kind} stream{'s' * (n > 1)}" for kind, n in dropped.items()]
+    if audio_mode(info.audio_codec) == "aac":
+        notes.append(f"audio re-encoded from {info.audio_codec} to AAC (MP4 players cannot play it as is)")
+    if info.output_size != info.size:
+        notes.append(f"frames of {info.size[0]}x{info.size[1]} (pixel aspect {info.sar}) written as "
+                     f"{info.output_size[0]}x{info.output_size[1]} square pixels")
+    return tuple(notes)
