@@ -117,7 +117,9 @@ class UnetGenerator(nn.Module):
         h = self.final_shuf(h)
         if h.shape[-2:] != x.shape[-2:]:
             h = F.interpolate(h, x.shape[-2:], mode="nearest")
-        h = self.head(self.res(torch.cat([h, x], dim=1)))
+        h = self.res(torch.cat([h, x], dim=1))
+        # the head may be kept in fp32 under reduced precision: the output's rounding is what users see
+        h = self.head(h.to(self.head.weight.dtype))
         lo, hi = self.config.y_range
         return torch.sigmoid(h) * (hi - lo) + lo
 
