@@ -6,10 +6,10 @@ Shared groups of fields are mixins, so one name means the same thing in every ph
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import shlex
+from dataclasses import dataclass, fields
 
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
-WEIGHT_SOURCES_HELP = "'none' (random init), 'imagenet', or a path to a state dict"
 
 
 @dataclass
@@ -111,6 +111,7 @@ class GanConfig(CriticArgs, LossArgs, RunArgs):
     adversarial_weight: float = 1.5
     critic_thresh: float = 0.65  # the critic trains until its loss is below this
     gen_thresh: float | None = None  # the generator trains until its loss is below this; None: one step
+    weight_decay: float = 1e-3
     checkpoint_every: float = 0.001  # fraction of the training photos seen between checkpoints
 
 
@@ -135,7 +136,7 @@ class SweepConfig:
     data: str = "../shared/data/photos"
     val_fraction: float = 0.1
     max_images: int = 16
-    size: int = 192  # render size (square, pixels)
+    render_factor: int = 12  # the model sees render_factor * 16 px (12: 192 px)
     sheet_columns: int = 8  # images shown per checkpoint in the contact sheet
     psnr_tol: float = 0.5  # dB below the best so far that counts as a drop
     ssim_tol: float = 0.02
@@ -147,10 +148,11 @@ class EvaluateConfig:
     """PSNR, SSIM and colourfulness of a model's colourings of a folder of colour photos."""
 
     model: str = ""  # a nogan model folder or a training checkpoint
-    data: str = ""  # folder of colour photos (all of it is used)
+    data: str = ""  # folder of colour photos
+    val_fraction: float = 0.0  # > 0: only the held-out files sorting into this last fraction
     out: str = "metrics.json"
     max_images: int = 0  # 0 = all
-    size: int = 256  # render size (square, pixels)
+    render_factor: int = 16  # the model sees render_factor * 16 px, as in nogan (16: 256 px)
     device: str = "auto"
 
 
@@ -175,3 +177,24 @@ class PushConfig:
     repo_id: str = ""  # 'owner/name'
     private: bool = False
     message: str = "Upload NoGAN colorization model"
+
+
+def command_line(subcommand: str, cfg) -> str:
+    """The `python -m training` command that reproduces `cfg` (options differing from defaults).
+
+    Booleans are `--flag` / `--no-flag`, tuples are space-separated values, as the CLI parses them.
+    """
+    defaults = type(cfg)()
+    parts = ["python -m training", subcommand]
+    for f in fields(cfg):
+        value = getattr(cfg, f.name)
+        if f.name == "resume" or value == getattr(defaults, f.name):
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        if isinstance(value, bool):
+            parts.append(flag if value else "--no-" + flag[2:])
+        elif isinstance(value, tuple):
+            parts += [flag, *map(str, value)]
+        else:
+            parts += [flag, shlex.quote(str(value))]
+    return " ".join(parts)

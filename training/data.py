@@ -16,9 +16,11 @@ import torch
 from PIL import Image, ImageEnhance, ImageFilter
 from torch.utils.data import Dataset, Sampler
 
+from nogan import imaging
+
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
-IMAGENET_MEAN = torch.tensor([0.485, 0.456, 0.406]).view(3, 1, 1)
-IMAGENET_STD = torch.tensor([0.229, 0.224, 0.225]).view(3, 1, 1)
+IMAGENET_MEAN = torch.from_numpy(imaging.IMAGENET_MEAN).view(3, 1, 1)
+IMAGENET_STD = torch.from_numpy(imaging.IMAGENET_STD).view(3, 1, 1)
 
 
 def list_images(folder: str | Path) -> list[Path]:
@@ -101,6 +103,12 @@ def center_crop(img: Image.Image, size: int) -> Image.Image:
     return img.crop((left, top, left + side, top + side)).resize((size, size), Image.BICUBIC)
 
 
+def resize_short(img: Image.Image, size: int) -> Image.Image:
+    """Resize so that the short side is `size`, keeping the aspect ratio."""
+    scale = size / min(img.size)
+    return img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.BICUBIC)
+
+
 def load_rgb(path: str | Path) -> Image.Image:
     with Image.open(path) as img:
         return img.convert("RGB")
@@ -138,11 +146,9 @@ class RealVsGenerated(Dataset):
     def __getitem__(self, key: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
         index, seed = key
         path, label = self.items[index]
-        img = load_rgb(path)
-        # generated images were made at a short side of their own; bring both classes to the same
-        # scale first, so that resampling is no clue to the label
-        img = img.resize((round(img.width * 256 / min(img.size)), round(img.height * 256 / min(img.size))),
-                         Image.BICUBIC)
+        # generated images have a short side of their own: bring both classes to the crop size
+        # first, so that resampling is no clue to the label
+        img = resize_short(load_rgb(path), self.size)
         return to_tensor(random_crop(img, self.size, random.Random(seed))), torch.tensor(label)
 
 
@@ -167,7 +173,8 @@ class StepSampler(Sampler[list[tuple[int, int]]]):
             epoch, pos = divmod(step, self.per_epoch)
             order = torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed * 100_003 + epoch))
             indices = order[pos * self.batch_size:(pos + 1) * self.batch_size].tolist()
-            yield [(i, hash((self.seed, step, j)) & 0xFFFF_FFFF) for j, i in enumerate(indices)]
+            # a distinct seed per (run seed, step, slot) keeps samples independent across steps
+            yield [(i, (self.seed << 40) + (step << 12) + j) for j, i in enumerate(indices)]
 
 
 def steps_for(epochs: float, n_items: int, batch_size: int) -> int:

@@ -6,15 +6,15 @@ import random
 
 import torch
 
+from nogan.device import resolve_device
+
 from .config import PRECISIONS
 
 
 def select_device(name: str) -> torch.device:
-    """'auto' -> cuda when present, else cpu; anything else is passed to torch.device."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    """'auto' -> nogan's choice (CUDA, then MPS, then CPU); anything else is a torch device name."""
     try:
-        return torch.device(name)
+        return resolve_device(None if name == "auto" else name)
     except RuntimeError as e:
         raise ValueError(f"device={name!r} is not a torch device ({e})") from e
 
