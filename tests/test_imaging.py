@@ -100,3 +100,11 @@ def test_corrupt_and_non_image_files(tmp_path):
         load_image(tmp_path / "missing.png")
     with pytest.raises(InvalidImageError, match="not int"):
         load_image(42)
+
+
+def test_beyond_pils_own_bomb_limit_is_still_too_large_not_invalid(tmp_path):
+    """Over ~179 megapixels PIL itself refuses to open the file: that is still 'too large'."""
+    path = tmp_path / "huge.png"
+    Image.new("1", (14000, 13000)).save(path)
+    with pytest.raises(ImageTooLargeError):
+        load_image(path, max_pixels=10**9)

@@ -1,0 +1,150 @@
+"""The app in a real browser: Debian's headless Chromium driven by Playwright.
+
+Set SAVE_SCREENSHOTS=1 to write `assets/screenshot-photo.png` and `assets/screenshot-video.png`.
+Without Chromium these tests skip, except under CI (CI=true), where they fail.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from test_app_server import EXAMPLES, REPO
+
+pytest_plugins = ["test_app_server"]
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SAVE_SCREENSHOTS = os.environ.get("SAVE_SCREENSHOTS") == "1"
+RUN_TIMEOUT_MS = 120_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        message = f"Chromium is not at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)"
+        if os.environ.get("CI", "").lower() in ("true", "1"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def open_app(browser: Browser, app_url: str, locale: str = "en-US") -> Page:
+    page = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(app_url)
+    return page
+
+
+def choose_model(page: Page, label: str) -> None:
+    """Pick `label` in the visible tab's model dropdown."""
+    page.get_by_role("combobox", name="Model").locator("visible=true").click()
+    page.get_by_role("option", name=label).click()
+
+
+def chroma(png: bytes) -> float:
+    a = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.float32)
+    return float(np.abs(a - a.mean(axis=2, keepdims=True)).mean())
+
+
+def test_the_page_is_up_before_any_model_is_downloaded(browser, app_url):
+    page = open_app(browser, app_url)
+    choose_model(page, "Stable")
+    expect(page.get_by_text("Model Stable loads on first use (874 MB, downloaded once).")).to_be_visible()
+    page.context.close()
+
+
+def test_colorize_a_photo(browser, app_url):
+    """With the bundled Lite model: the README's screenshot shows a real colorization."""
+    page = open_app(browser, app_url)
+    choose_model(page, "Lite")
+    page.locator("#photo-input input[type=file]").set_input_files(EXAMPLES / "chelsea.jpg")
+    expect(page.locator("#photo-input img")).to_be_visible()
+    page.get_by_role("button", name="Colorize", exact=True).click()
+    expect(page.locator("#before-after img")).to_have_count(2, timeout=RUN_TIMEOUT_MS)
+    link = page.locator("#photo-download a[href$='/chelsea_colorized.png']")
+    expect(link).to_be_visible()
+    result = page.request.get(link.get_attribute("href")).body()
+    assert Image.open(io.BytesIO(result)).size == (451, 300) and chroma(result) > 10
+    expect(page.get_by_text("is loaded and ready")).to_be_visible()  # the model status followed
+    if SAVE_SCREENSHOTS:
+        page.screenshot(path=REPO / "assets" / "screenshot-photo.png", full_page=True)
+    page.context.close()
+
+
+def test_a_model_that_cannot_be_downloaded_falls_back_to_lite_with_a_note(browser, app_url):
+    page = open_app(browser, app_url)  # the app runs with HF_HUB_OFFLINE=1: no DeOldify weights
+    choose_model(page, "Artistic")
+    page.locator("#photo-input input[type=file]").set_input_files(EXAMPLES / "grace_hopper.jpg")
+    page.get_by_role("button", name="Colorize", exact=True).click()
+    expect(page.get_by_text("Model Artistic cannot be downloaded here, so the offline Lite model is used")
+           ).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    expect(page.locator("#photo-download a[href$='/grace_hopper_colorized.png']")).to_be_visible()
+    expect(page.get_by_text("Model Artistic is unavailable offline; Lite is used instead.")).to_be_visible()
+    page.context.close()
+
+
+def test_compare_render_factors_and_pick_one(browser, app_url):
+    page = open_app(browser, app_url)
+    page.get_by_role("tab", name="Compare render factors").click()
+    page.locator("#compare-input input[type=file]").set_input_files(EXAMPLES / "rocket.jpg")
+    expect(page.locator("#compare-input img")).to_be_visible()
+    page.get_by_role("button", name="Compare", exact=True).click()
+    results = page.locator("#compare-results img")
+    expect(results).to_have_count(4, timeout=RUN_TIMEOUT_MS)
+    page.locator("#compare-results").get_by_role("button", name="Thumbnail 2 of 4").click()
+    expect(page.locator("#photo-factor input[type=number]")).to_have_value("21")
+    page.context.close()
+
+
+def test_colorize_a_video_with_progress(browser, app_url):
+    page = open_app(browser, app_url)
+    page.get_by_role("tab", name="Video").click()
+    choose_model(page, "Lite")
+    expect(page.get_by_text("Up to 60 seconds, 200 MB and 1920×1080 pixels per video")).to_be_visible()
+    page.locator("#video-input input[type=file]").set_input_files(EXAMPLES / "old_film.mp4")
+    expect(page.locator("#video-input video")).to_be_visible()
+    page.get_by_role("button", name="Colorize video").click()
+    expect(page.locator("#video-output").get_by_text(re.compile(r"\d+/96 frames"))).to_be_visible(
+        timeout=RUN_TIMEOUT_MS)
+    expect(page.locator("#video-download a[href$='/old_film_colorized.mp4']")).to_be_visible(
+        timeout=RUN_TIMEOUT_MS)
+    video = page.locator("#video-output video")
+    expect(video).to_be_visible()
+    page.wait_for_function("v => v.readyState >= 2 && v.duration > 3.9", arg=video.element_handle())
+    if SAVE_SCREENSHOTS:
+        page.screenshot(path=REPO / "assets" / "screenshot-video.png", full_page=True)
+    page.context.close()
+
+
+def test_cancel_stops_a_running_video(browser, app_url):
+    page = open_app(browser, app_url)
+    page.get_by_role("tab", name="Video").click()
+    page.locator("#video-input input[type=file]").set_input_files(EXAMPLES / "old_film.mp4")
+    expect(page.locator("#video-input video")).to_be_visible()
+    page.get_by_role("button", name="Colorize video").click()  # at render factor 21: long enough to cancel
+    expect(page.locator("#video-output").get_by_text(re.compile(r"\d+/96 frames"))).to_be_visible(
+        timeout=RUN_TIMEOUT_MS)
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_text("Video colouring cancelled.")).to_be_visible()
+    expect(page.locator("#video-output video")).to_have_count(0)
+    page.context.close()
+
+
+def test_chinese_browsers_get_chinese_labels_and_errors(browser, app_url):
+    page = open_app(browser, app_url, locale="zh-CN")
+    expect(page.get_by_role("heading", name="时光重塑")).to_be_visible()
+    expect(page.get_by_text("黑白照片：上传、拖放或粘贴")).to_be_visible()
+    page.get_by_role("button", name="上色", exact=True).click()
+    expect(page.get_by_text("请先上传一张照片。")).to_be_visible()
+    page.context.close()

@@ -1,0 +1,180 @@
+"""Every string the app shows, in English and Simplified Chinese.
+
+Static labels go to the browser through `gr.I18n`, which follows the browser's language. Text made
+while handling a request (errors, progress, status) is translated here with `text()`, in the
+language the browser asked for in its Accept-Language header.
+"""
+from __future__ import annotations
+
+import gradio as gr
+
+EN: dict[str, str] = {
+    # header
+    "title": "Time Reshaped",
+    "subtitle": "NoGAN black-and-white image restoration",
+    "intro": "Bring old black-and-white photos and films back in colour with DeOldify's NoGAN models. "
+             "Compare before and after, then download the full-resolution result.",
+    # shared controls
+    "model": "Model",
+    "model_info": "Artistic: bold, vivid colours. Stable: natural colours, best for portraits and landscapes. "
+                  "Video: colours that stay steady from frame to frame. Lite: small and offline, simpler colours.",
+    "render_factor": "Render factor",
+    "render_factor_info": "The model colours a square of 16 × this many pixels. Higher gives richer colour on "
+                          "sharp photos; lower is faster and suits faded or small ones.",
+    "examples": "Examples",
+    # photo tab
+    "tab_photo": "Photo",
+    "tab_one": "One photo",
+    "tab_batch": "Several photos",
+    "tab_compare": "Compare render factors",
+    "photo_in": "Black-and-white photo: upload, drop or paste",
+    "colorize": "Colorize",
+    "before_after": "Before / after",
+    "download_full": "Full-resolution result (PNG)",
+    "photos_in": "Black-and-white photos",
+    "colorize_all": "Colorize all",
+    "results": "Results",
+    "download_zip": "All results (zip)",
+    "factors": "Render factors to compare",
+    "compare": "Compare",
+    "compare_results": "Side by side: click one to use its render factor",
+    # video tab
+    "tab_video": "Video",
+    "video_in": "Black-and-white video",
+    "video_limits": "Up to {seconds} seconds, {megabytes} MB and {width}×{height} pixels per video; "
+                    "the sound is kept.",
+    "stabilization": "Flicker reduction",
+    "stabilization_info": "Smooths colour changes between frames: 0 is off, 1 is the strongest "
+                          "(fast motion may then leave colour trails).",
+    "colorize_video": "Colorize video",
+    "cancel": "Cancel",
+    "video_out": "Colorized video",
+    "download_video": "Download (MP4)",
+    # status and progress, made while serving
+    "status_ready": "Model **{model}** is loaded and ready.",
+    "status_lazy": "Model **{model}** loads on first use.",
+    "status_download": "Model **{model}** loads on first use ({size}, downloaded once).",
+    "status_fallback": "Model **{model}** is unavailable offline; **Lite** is used instead.",
+    "loading_model": "Loading model {model} (first use)…",
+    "colorizing": "Colouring…",
+    "photo_n_of": "Photo {done} of {total}",
+    "caption_factor": "Render factor {factor}",
+    "reading_video": "Reading the video…",
+    "frames": "frames",
+    "time_left": "About {eta} left",
+    "seconds": "{s} s",
+    "minutes": "{m} min {s} s",
+    "video_cancelled": "Video colouring cancelled.",
+    "fallback_lite": "Model {model} cannot be downloaded here, so the offline Lite model is used instead; "
+                     "its colours are simpler.",
+    "skipped_file": "Skipped {name}: {reason}",
+    # errors
+    "err_no_photo": "Please upload a photo first.",
+    "err_no_photos": "Please upload one or more photos first.",
+    "err_too_many": "Please upload at most {count} photos at once.",
+    "err_no_factors": "Please pick at least one render factor to compare.",
+    "err_no_video": "Please upload a video first.",
+    "err_not_image": "This file is not a picture that can be read: it may be damaged, or not an image. "
+                     "Please upload a JPEG, PNG, WebP, BMP or TIFF photo.",
+    "err_image_too_large": "This picture is too large: at most {megapixels} megapixels. "
+                           "Please upload a smaller copy.",
+    "err_not_video": "This file is not a video that can be read: it may be damaged, or have no picture. "
+                     "Please upload an MP4, MOV, WebM or AVI video.",
+    "err_video_too_large": "This video is over the limits: at most {seconds} seconds, {megabytes} MB and "
+                           "{width}×{height} pixels. Please trim or shrink it.",
+    "err_video_failed": "The video could not be converted. Please try another file or format.",
+    "err_out_of_memory": "The server ran out of memory. Please try a lower render factor or a smaller file.",
+    "err_weights": "Model {model} is not on this server and cannot be downloaded now. Please pick another "
+                   "model, or ask whoever runs this app to download it.",
+    "err_render_factor": "The render factor must be a whole number from {low} to {high}.",
+    "err_other": "Something went wrong: {detail}",
+}
+
+ZH: dict[str, str] = {
+    "title": "时光重塑",
+    "subtitle": "基于NoGAN的黑白影像修复大师",
+    "intro": "用 DeOldify 的 NoGAN 模型为老旧的黑白照片和影片重新上色。对比上色前后，再下载全分辨率的结果。",
+    "model": "模型",
+    "model_info": "Artistic（艺术）：色彩大胆鲜明。Stable（稳定）：色彩自然，适合人像和风景。"
+                  "Video（视频）：帧与帧之间色彩稳定。Lite（轻量）：小巧、可离线使用，色彩较简单。",
+    "render_factor": "渲染因子",
+    "render_factor_info": "模型先把画面缩放成边长为 16×该值 像素的正方形再上色。数值越高，清晰照片的色彩越丰富；"
+                          "数值越低速度越快，适合褪色或尺寸较小的照片。",
+    "examples": "示例",
+    "tab_photo": "照片",
+    "tab_one": "单张照片",
+    "tab_batch": "批量照片",
+    "tab_compare": "渲染因子对比",
+    "photo_in": "黑白照片：上传、拖放或粘贴",
+    "colorize": "上色",
+    "before_after": "上色前 / 上色后",
+    "download_full": "全分辨率结果（PNG）",
+    "photos_in": "多张黑白照片",
+    "colorize_all": "全部上色",
+    "results": "结果",
+    "download_zip": "全部结果（zip）",
+    "factors": "要对比的渲染因子",
+    "compare": "对比",
+    "compare_results": "并排对比：点击一张即采用它的渲染因子",
+    "tab_video": "视频",
+    "video_in": "黑白视频",
+    "video_limits": "每段视频最长 {seconds} 秒，不超过 {megabytes} MB，分辨率不超过 {width}×{height}；保留原有声音。",
+    "stabilization": "减少闪烁",
+    "stabilization_info": "平滑帧与帧之间的色彩变化：0 为关闭，1 为最强（快速运动时可能留下色彩拖影）。",
+    "colorize_video": "视频上色",
+    "cancel": "取消",
+    "video_out": "上色后的视频",
+    "download_video": "下载（MP4）",
+    "status_ready": "模型 **{model}** 已加载，可以使用。",
+    "status_lazy": "模型 **{model}** 将在首次使用时加载。",
+    "status_download": "模型 **{model}** 将在首次使用时加载（{size}，只需下载一次）。",
+    "status_fallback": "模型 **{model}** 离线不可用，已改用 **Lite**。",
+    "loading_model": "正在加载模型 {model}（首次使用）…",
+    "colorizing": "正在上色…",
+    "photo_n_of": "第 {done} 张，共 {total} 张",
+    "caption_factor": "渲染因子 {factor}",
+    "reading_video": "正在读取视频…",
+    "frames": "帧",
+    "time_left": "约剩 {eta}",
+    "seconds": "{s} 秒",
+    "minutes": "{m} 分 {s} 秒",
+    "video_cancelled": "已取消视频上色。",
+    "fallback_lite": "无法在此下载模型 {model}，已改用离线的 Lite 模型，色彩会简单一些。",
+    "skipped_file": "已跳过 {name}：{reason}",
+    "err_no_photo": "请先上传一张照片。",
+    "err_no_photos": "请先上传一张或多张照片。",
+    "err_too_many": "一次最多上传 {count} 张照片。",
+    "err_no_factors": "请至少选择一个要对比的渲染因子。",
+    "err_no_video": "请先上传一段视频。",
+    "err_not_image": "无法读取这个文件：它可能已损坏，或者不是图片。请上传 JPEG、PNG、WebP、BMP 或 TIFF 格式的照片。",
+    "err_image_too_large": "这张图片太大了：最多 {megapixels} 百万像素。请上传尺寸较小的版本。",
+    "err_not_video": "无法读取这个文件：它可能已损坏，或者没有画面。请上传 MP4、MOV、WebM 或 AVI 格式的视频。",
+    "err_video_too_large": "这段视频超出了限制：最长 {seconds} 秒，不超过 {megabytes} MB，分辨率不超过 "
+                           "{width}×{height}。请剪短或缩小后再试。",
+    "err_video_failed": "无法转换这段视频。请换一个文件或格式再试。",
+    "err_out_of_memory": "服务器内存不足。请调低渲染因子，或换一个较小的文件。",
+    "err_weights": "本服务器上没有模型 {model}，目前也无法下载。请选择其他模型，或请本应用的管理者先下载它。",
+    "err_render_factor": "渲染因子必须是 {low} 到 {high} 之间的整数。",
+    "err_other": "出错了：{detail}",
+}
+
+TRANSLATIONS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}  # "zh" also serves zh-CN, zh-TW, ...
+DEFAULT_LANGUAGE = "en"
+
+
+def language_of(accept_language: str | None) -> str:
+    """The first language of an Accept-Language header that we have ("zh-CN,zh;q=0.9" -> "zh")."""
+    for item in (accept_language or "").split(","):
+        primary = item.split(";")[0].strip().split("-")[0].lower()
+        if primary in TRANSLATIONS:
+            return primary
+    return DEFAULT_LANGUAGE
+
+
+def text(key: str, language: str = DEFAULT_LANGUAGE, **values: object) -> str:
+    """The string `key` in `language`, with `values` filled in."""
+    return TRANSLATIONS.get(language, EN)[key].format(**values)
+
+
+# For `launch(i18n=I18N)`, and `I18N("key")` for a label; the request-time strings ride along unused.
+I18N = gr.I18n(**TRANSLATIONS)
