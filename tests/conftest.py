@@ -1,6 +1,7 @@
 """Shared fixtures: the reference folder and a tiny, seeded model in our own format."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from nogan import Colorizer, GeneratorConfig, UnetGenerator, save_pretrained
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO.parent / "shared" / "reference"
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 TINY_CONFIG = GeneratorConfig(encoder="efficientnet_lite0", decoder="wide", nf_factor=0.0625)
 
 
@@ -41,3 +43,14 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_colorizer(tiny_model_dir) -> Colorizer:
     return Colorizer.from_pretrained(tiny_model_dir, device="cpu", precision="fp32").load()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium, which scripts/test.sh installs: missing under CI is a failure, not a skip."""
+    if not CHROMIUM.is_file():
+        message = f"Chromium is not at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)"
+        if os.environ.get("CI", "").lower() in ("true", "1"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
