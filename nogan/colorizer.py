@@ -49,15 +49,18 @@ class Colorizer:
     >>> colorizer.colorize("grandma.jpg").save("grandma_colorized.png")
     """
 
-    def __init__(self, model: UnetGenerator, device: str | torch.device | None = None,
+    def __init__(self, model: UnetGenerator | None = None, device: str | torch.device | None = None,
                  precision: str | None = None, info: ModelInfo | None = None,
-                 max_pixels: int = DEFAULT_MAX_PIXELS):
+                 max_pixels: int = DEFAULT_MAX_PIXELS, *, source: str | None = None):
+        """Wrap an in-memory `model`; `from_pretrained` passes a `source` to load lazily instead."""
+        if (model is None) == (source is None):
+            raise ValueError("pass either a model or a source, not both or neither")
         self.device = resolve_device(device)
         self.precision = resolve_precision(precision, self.device)
-        self._model = _prepare(model, self.device, self.precision)
-        self._info = info or ModelInfo("custom")
-        self._source: str | None = None
         self.max_pixels = max_pixels
+        self._source = source
+        self._model = None if model is None else _prepare(model, self.device, self.precision)
+        self._info = None if model is None else info or ModelInfo("custom")
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | Path = "artistic", device: str | torch.device | None = None,
@@ -67,13 +70,7 @@ class Colorizer:
         Nothing is downloaded or loaded until the first picture; loaded models are shared between
         colorizers of the same model, device and precision.
         """
-        self = cls.__new__(cls)
-        self.device = resolve_device(device)
-        self.precision = resolve_precision(precision, self.device)
-        self._source = check_source(name_or_path)
-        self._model, self._info = None, None
-        self.max_pixels = max_pixels
-        return self
+        return cls(device=device, precision=precision, max_pixels=max_pixels, source=check_source(name_or_path))
 
     def load(self) -> "Colorizer":
         """Load the weights now (downloading them if needed) instead of at the first picture."""

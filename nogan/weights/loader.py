@@ -47,7 +47,7 @@ def load_checkpoint(path: str | Path) -> tuple[UnetGenerator, ModelInfo]:
 def check_source(name_or_path: str | Path) -> str:
     """Validate a model reference without loading anything; returns it as a string."""
     key = str(name_or_path)
-    if key in MODELS or key in available_models() or Path(key).expanduser().exists():
+    if key in available_models() or Path(key).expanduser().exists():
         return key
     if _HUB_REPO.match(key) and not Path(key).suffix:
         return key
