@@ -3,10 +3,13 @@
     python benchmarks/video.py                        # 480p and 720p at rf 21, fp32 and auto; memory
     python benchmarks/video.py --model video --seconds 3 --sizes 854x480
 
-Speed: frames per second through `colorize_video` (decode, model, stabilisation, encode) on a
-synthetic black-and-white clip with sound, after a warm-up batch; `model_share` is the part of
-the time spent in the model. Without `--model`, the real "video" architecture (resnet101, wide,
-nf_factor 2) is built with random weights: speed does not depend on the weight values.
+Speed: frames per second through `colorize_video` (decode, model, keyframes, stabilisation,
+encode) on the bundled black-and-white film (examples/old_film.mp4: two slow zoom-and-pan shots
+with grain, exposure flicker and a cut, with sound) scaled to each size and looped to `--seconds`,
+after a warm-up batch; `model_share` is the part of the time spent in the model and
+`model_frames` how many frames it coloured (the others borrowed colour from keyframes). Without
+`--model`, the real "video" architecture (resnet101, wide, nf_factor 2) is built with random
+weights: speed does not depend on the weight values.
 Memory: peak resident memory of a fresh process colouring a 30 s and a 120 s clip (small frames,
 a tiny model, a low render factor): frames are streamed, so the two should be close.
 """
@@ -35,13 +38,13 @@ from nogan.video.probe import ffmpeg_exe  # noqa: E402
 from nogan.weights.registry import MODELS  # noqa: E402
 
 TINY = GeneratorConfig("efficientnet_lite0", "wide", 0.0625)
+FILM = Path(__file__).resolve().parent.parent / "examples" / "old_film.mp4"
 
 
-def make_clip(path: Path, size: tuple[int, int], seconds: float, fps: int = 24) -> Path:
-    """A black-and-white moving test pattern with a 440 Hz tone, H.264 + AAC."""
-    pattern = f"testsrc2=size={size[0]}x{size[1]}:rate={fps}:duration={seconds},hue=s=0"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", pattern, "-f", "lavfi", "-i",
-                    f"sine=frequency=440:duration={seconds}", "-c:v", "libx264", "-preset", "veryfast",
+def make_clip(path: Path, size: tuple[int, int], seconds: float) -> Path:
+    """The bundled film with its sound, scaled to `size` and looped to `seconds`, H.264 + AAC."""
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-stream_loop", "-1", "-i", str(FILM), "-t", str(seconds),
+                    "-vf", f"scale={size[0]}:{size[1]},setsar=1", "-c:v", "libx264", "-preset", "veryfast",
                     "-pix_fmt", "yuv420p", "-c:a", "aac", str(path)], check=True)
     return path
 
@@ -58,7 +61,7 @@ class TimedColorizer:
     """Counts the seconds spent in `colorize_batch`."""
 
     def __init__(self, colorizer: Colorizer):
-        self.info, self._colorizer, self.seconds = colorizer.info, colorizer, 0.0
+        self.info, self.device, self._colorizer, self.seconds = colorizer.info, colorizer.device, colorizer, 0.0
 
     def colorize_batch(self, frames, render_factor=None, post_process=True):
         start = time.perf_counter()
@@ -80,15 +83,18 @@ def parse_size(text: str) -> tuple[int, int]:
     return int(width), int(height)
 
 
-def speed(colorizer: Colorizer, clip: Path, size: tuple[int, int], render_factor: int, batch_size: int) -> dict:
+def speed(colorizer: Colorizer, clip: Path, size: tuple[int, int], render_factor: int, batch_size: int,
+          keyframe_interval: int | None) -> dict:
     blank = [np.zeros((size[1], size[0], 3), np.uint8)] * batch_size
     colorizer.colorize_batch(blank, render_factor)  # warm-up: oneDNN picks its kernels on first use
     timed = TimedColorizer(colorizer)
     start = time.perf_counter()
-    result = colorize_video(clip, clip.with_name("out.mp4"), timed, render_factor, batch_size=batch_size)
+    result = colorize_video(clip, clip.with_name("out.mp4"), timed, render_factor, batch_size=batch_size,
+                            keyframe_interval=keyframe_interval)
     seconds = time.perf_counter() - start
     return dict(input=f"{size[0]}x{size[1]}", render_factor=render_factor, precision=colorizer.precision,
-                batch_size=batch_size, frames=result.frames, seconds=round(seconds, 2),
+                keyframe_interval=keyframe_interval or "default", batch_size=batch_size, frames=result.frames,
+                model_frames=result.model_frames, seconds=round(seconds, 2),
                 fps=round(result.frames / seconds, 3), seconds_per_frame=round(seconds / result.frames, 3),
                 model_share=round(timed.seconds / seconds, 3))
 
@@ -155,7 +161,9 @@ def main() -> None:
     p.add_argument("--render-factor", type=int, default=21)
     p.add_argument("--batch-size", type=int, default=4)
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's, one per core)")
-    p.add_argument("--seconds", type=float, default=1.0, help="clip length for the speed runs")
+    p.add_argument("--keyframe-intervals", nargs="+", type=int, default=[1, 0],
+                   help="1: the model colours every frame; 0: colorize_video's default (2 on a CPU)")
+    p.add_argument("--seconds", type=float, default=2.0, help="clip length for the speed runs")
     p.add_argument("--memory-seconds", nargs="*", type=float, default=[30, 120])
     p.add_argument("--memory-size", default="160x120")
     p.add_argument("--memory-render-factor", type=int, default=4)
@@ -170,9 +178,10 @@ def main() -> None:
             colorizer = build_colorizer(args.model, None if precision == "auto" else precision)
             for size in map(parse_size, args.sizes):
                 clip = make_clip(Path(tmp) / "clip.mp4", size, args.seconds)
-                row = speed(colorizer, clip, size, args.render_factor, args.batch_size)
-                rows.append(dict(requested=precision, **row))
-                print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+                for interval in args.keyframe_intervals:
+                    row = speed(colorizer, clip, size, args.render_factor, args.batch_size, interval or None)
+                    rows.append(dict(requested=precision, **row))
+                    print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
         gflops = gflops_per_frame(colorizer, args.render_factor)
     spawn = multiprocessing.get_context("spawn")
     memory = []

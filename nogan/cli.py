@@ -60,7 +60,7 @@ def colorize_file(src: Path, dst: Path, colorizer: Colorizer, args: argparse.Nam
                 bar.refresh()
 
             colorize_video(src, dst, colorizer, args.render_factor, stabilization=args.stabilization,
-                           progress=progress)
+                           keyframe_interval=args.keyframe_interval, progress=progress)
         return
     image = colorizer.colorize(src, args.render_factor, post_process=not args.no_post_process)
     tmp = dst.with_name(f".{dst.name}.partial")
@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="default: fp16 on CUDA, bf16 on CPUs that support it, else fp32")
     p.add_argument("--no-post-process", action="store_true", help="keep the model's own luminance")
     p.add_argument("--stabilization", type=float, default=0.5, help="video flicker reduction, 0 (off) to 1")
+    p.add_argument("--keyframe-interval", type=int, default=None, metavar="N",
+                   help="videos: the model colours every N-th frame, the others borrow its colour along the "
+                        "motion; 1 = every frame (default: 2 on a CPU, 1 on a GPU)")
     return p
 
 

@@ -79,6 +79,7 @@ def test_video_through_the_cli(tiny_model_dir, tmp_path):
     subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=1",
                     "-vf", "format=gray", "-c:v", "mjpeg", str(src)], check=True)
     out = tmp_path / "out"
-    assert main([str(films), "-o", str(out), "-m", str(tiny_model_dir), "--precision", "fp32", "-r", "4"]) == 0
+    assert main([str(films), "-o", str(out), "-m", str(tiny_model_dir), "--precision", "fp32", "-r", "4",
+                 "--keyframe-interval", "3"]) == 0
     info = probe(out / "reel_colorized.mp4")
     assert info.frame_count == 10 and info.size == (64, 48)

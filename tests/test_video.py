@@ -86,7 +86,8 @@ def test_mp4_keeps_frames_rate_duration_and_sound(tiny_colorizer, tmp_path):
     assert info.audio_codec == "aac" and result.audio == "copy" and abs(decode(result.path, "a")[1] - 1.5) < 0.05
     data = result.path.read_bytes()
     assert -1 < data.find(b"moov") < data.find(b"mdat")  # +faststart: the index comes first
-    assert [c[0] for c in calls] == list(range(4, 37, 4)) and all(c[1] == 36 for c in calls)
+    done = [c[0] for c in calls]  # keyframes every 2nd frame on a CPU: frames complete in uneven steps
+    assert done == sorted(done) and done[-1] == 36 and len(done) >= 4 and all(c[1] == 36 for c in calls)
     assert all(eta >= 0 for *_, eta in calls) and calls[-1][2] == 0
     assert sorted(os.listdir(tmp_path)) == ["in.mp4", "out.mp4"]
 
@@ -151,7 +152,7 @@ class FlickeringColorizer:
     survives H.264 (the tiny model's own flicker is below what the encoder keeps)."""
 
     def __init__(self, colorizer, amplitude: float = 8.0):
-        self.info, self._colorizer, self._amplitude = colorizer.info, colorizer, amplitude
+        self.info, self.device, self._colorizer, self._amplitude = colorizer.info, colorizer.device, colorizer, amplitude
         self._rng = np.random.default_rng(0)
 
     def colorize_batch(self, frames, render_factor=None, post_process=True):
@@ -187,7 +188,7 @@ def test_stabilization_halves_flicker_of_a_still_scene(tiny_colorizer, tmp_path)
     scores = {}
     for strength in (0.0, 0.5):
         out = colorize_video(src, tmp_path / f"out{strength}.mp4", FlickeringColorizer(tiny_colorizer), RF,
-                             stabilization=strength)
+                             stabilization=strength, keyframe_interval=1)
         scores[strength] = flicker_score(decoded(out.path))
     assert scores[0.5] <= 0.5 * scores[0.0], scores
 
@@ -197,12 +198,21 @@ def test_new_shot_starts_from_its_own_colours(tiny_colorizer, tmp_path):
     shots = noisy(scene(), 16, seed=1) + noisy(scene(bright_right=True), 16, seed=2)
     src = make_clip(tmp_path / "cut.mp4", shots, fps="24", video=("-c:v", "libx264", "-crf", "12"))
     runs = {s: colorize_video(src, tmp_path / f"out{s}.mp4", FlickeringColorizer(tiny_colorizer), RF,
-                              stabilization=s) for s in (0.0, 0.5)}
+                              stabilization=s, keyframe_interval=1) for s in (0.0, 0.5)}
     assert runs[0.5].scene_cuts == 1 and runs[0.0].scene_cuts == 0
     plain, smoothed = ([cv2.cvtColor(f, cv2.COLOR_RGB2YUV)[:, :, 1:].astype(float) for f in decoded(runs[s].path)]
                        for s in (0.0, 0.5))
     change = [np.abs(a - b).mean() for a, b in zip(plain, smoothed)]  # chroma levels, per frame
     assert change[16] < 1.0 and np.mean(change[1:16]) > 2.0  # smoothed within the shot, not across the cut
+
+
+def test_on_a_cpu_the_model_colours_every_other_frame_of_a_pan(tiny_colorizer, tmp_path):
+    wide = np.hstack([scene(), scene(bright_right=True), scene()])
+    pan = [np.ascontiguousarray(wide[:, 2 * i:2 * i + 96]).astype(np.uint8) for i in range(24)]
+    src = make_clip(tmp_path / "pan.mp4", pan, video=("-c:v", "libx264", "-crf", "12"))
+    result = colorize_video(src, tmp_path / "out.mp4", tiny_colorizer, RF)
+    assert decode(result.path)[0] == result.frames == 24 and result.model_frames <= 14
+    assert colorize_video(src, tmp_path / "every.mp4", tiny_colorizer, RF, keyframe_interval=1).model_frames == 24
 
 
 @pytest.mark.parametrize("kind, error", [
@@ -239,6 +249,7 @@ def test_limits(tiny_colorizer, tmp_path, limits, error):
     ("in.mp4", {}, "is the input video"),
     ("out.mkv", {}, "must end with .mp4"),
     ("out.mp4", {"stabilization": 1.5}, "stabilization=1.5"),
+    ("out.mp4", {"keyframe_interval": 0}, "keyframe_interval=0"),
     ("out.mp4", {"batch_size": 0}, "batch_size=0"),
     ("out.mp4", {"render_factor": 0}, "render_factor=0"),
 ])
@@ -262,7 +273,7 @@ def test_cancel_stops_promptly_and_leaves_nothing(tiny_colorizer, tmp_path, use_
     cancel = event if use_event else event.is_set
     with pytest.raises(VideoCancelled):
         colorize_video(src, tmp_path / "out.mp4", tiny_colorizer, RF, batch_size=2, progress=progress, cancel=cancel)
-    assert seen == [2]  # stopped at the first check after the request
+    assert len(seen) == 1 and seen[0] < 8  # stopped at the first check after the request
     assert sorted(os.listdir(tmp_path)) == ["in.mp4", "out.mp4"]
     assert (tmp_path / "out.mp4").read_bytes() == b"previous result"  # replaced only on success
     assert ffmpeg_children() == []
@@ -270,7 +281,7 @@ def test_cancel_stops_promptly_and_leaves_nothing(tiny_colorizer, tmp_path, use_
 
 class BrokenColorizer:
     def __init__(self, colorizer):
-        self.info, self._colorizer, self.calls = colorizer.info, colorizer, 0
+        self.info, self.device, self._colorizer, self.calls = colorizer.info, colorizer.device, colorizer, 0
 
     def colorize_batch(self, frames, render_factor=None, post_process=True):
         self.calls += 1

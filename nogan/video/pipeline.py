@@ -14,6 +14,7 @@ from pathlib import Path
 from ..colorizer import Colorizer, validate_render_factor
 from .errors import InvalidVideoError, VideoCancelled
 from .io import FrameReader, FrameWriter, audio_mode
+from .keyframes import KeyframeColorizer
 from .probe import VideoInfo, VideoLimits, probe
 from .stabilize import ChromaStabilizer
 
@@ -32,12 +33,13 @@ class VideoResult:
     size: tuple[int, int]  # width, height
     audio: str | None  # "copy", "aac" (re-encoded) or None (the source has no sound)
     scene_cuts: int  # where stabilisation restarted; 0 when it is off
+    model_frames: int  # frames the model coloured; the others borrowed colour from these keyframes
     notes: tuple[str, ...]  # what changed on the way, e.g. dropped subtitle streams
 
 
 def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Colorizer,
-                   render_factor: int | None = None, *, stabilization: float = 0.5, batch_size: int = 4,
-                   limits: VideoLimits = VideoLimits(), progress: Progress | None = None,
+                   render_factor: int | None = None, *, stabilization: float = 0.5,
+                   keyframe_interval: int | None = None, batch_size: int = 4, limits: VideoLimits = VideoLimits(), progress: Progress | None = None,
                    cancel: Cancel | None = None) -> VideoResult:
     """Colour the video `src` (mp4, mov, mkv, avi, webm, animated GIF...) into the MP4 file `dst`.
 
@@ -48,6 +50,9 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
 
     render_factor: the model's resolution (see `Colorizer`); None uses the model's video default.
     stabilization: 0 (off: each frame coloured alone, as DeOldify) to 1; see `ChromaStabilizer`.
+    keyframe_interval: the model colours every n-th frame and each shot's first; the frames between
+        borrow its colour along the motion (see `KeyframeColorizer`). 1 is DeOldify's every frame;
+        None: 2 on a CPU, where the model is nearly all of the time, else 1.
     progress: called after each batch as `progress(frames_done, frames_total, eta_seconds)`; the
         total is estimated from the duration (None if unknown) and the ETA is None until known.
     cancel: a `threading.Event` or a callable returning True to stop; checked between batches.
@@ -62,20 +67,23 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
     if not 0 <= stabilization <= 1:
         raise ValueError(f"stabilization={stabilization!r} must be from 0 (off) to 1")
     stabilizer = ChromaStabilizer(stabilization)
+    if keyframe_interval is None:
+        keyframe_interval = 2 if colorizer.device.type == "cpu" else 1
+    keyframes = KeyframeColorizer(colorizer, rf, keyframe_interval)
     info = probe(src, limits)
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.with_name(f".{dst.stem}.{secrets.token_hex(4)}.part.mp4")  # ffmpeg creates it, umask applies
     try:
-        frames = _colorize_stream(src, tmp, info, colorizer, rf, stabilizer, batch_size, progress, cancel)
+        frames = _colorize_stream(src, tmp, info, keyframes, stabilizer, batch_size, progress, cancel)
         os.replace(tmp, dst)
     finally:
         tmp.unlink(missing_ok=True)
     return VideoResult(path=dst, frames=frames, fps=info.fps, duration=float(frames / info.fps),
                        size=info.output_size, audio=audio_mode(info.audio_codec), scene_cuts=stabilizer.cuts,
-                       notes=_notes(info))
+                       model_frames=keyframes.model_frames, notes=_notes(info))
 
 
-def _colorize_stream(src: Path, tmp: Path, info: VideoInfo, colorizer: Colorizer, render_factor: int,
+def _colorize_stream(src: Path, tmp: Path, info: VideoInfo, keyframes: KeyframeColorizer,
                      stabilizer: ChromaStabilizer, batch_size: int, progress: Progress | None,
                      cancel: Cancel | None) -> int:
     """Run the decode -> colour -> stabilise -> encode loop; return the number of frames written."""
@@ -86,16 +94,17 @@ def _colorize_stream(src: Path, tmp: Path, info: VideoInfo, colorizer: Colorizer
         while True:
             if cancel is not None and (cancel.is_set() if isinstance(cancel, threading.Event) else cancel()):
                 raise VideoCancelled(f"cancelled after {done} frames of {src.name}; nothing was written")
-            frames = reader.read(batch_size)
-            if not frames:
-                break
-            for source, colored in zip(frames, colorizer.colorize_batch(frames, render_factor)):
-                writer.write(stabilizer(source, colored))
-            done += len(frames)
-            if progress is not None:
+            frames = reader.read(batch_size * keyframes.interval)  # about batch_size keyframes
+            colored = keyframes(frames) if frames else keyframes.finish()
+            for source, result in colored:
+                writer.write(stabilizer(source, result))
+            done += len(colored)
+            if progress is not None and colored:
                 total = None if total is None else max(total, done)
                 eta = None if total is None else (time.monotonic() - started) / done * (total - done)
                 progress(done, total, eta)
+            if not frames:
+                break
         if done == 0:
             raise InvalidVideoError(f"{src.name}: no video frame could be decoded")
         writer.finish()

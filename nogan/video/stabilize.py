@@ -52,12 +52,12 @@ class ChromaStabilizer:
         """The next frame: `source` is the black-and-white input, `colored` the model's colouring of it."""
         if self.strength == 0:
             return colored
-        luma = _small_luma(source)
+        luma = small_luma(source)
         # float, so that the round trip back to RGB is exact where nothing is smoothed
         yuv = cv2.cvtColor(colored.astype(np.float32), cv2.COLOR_RGB2YUV)
         previous, self._luma = self._luma, luma
-        change = None if previous is None or previous.shape != luma.shape else _luma_change(previous, luma)
-        if change is None or change.mean() > self.cut_threshold:
+        change = None if previous is None or previous.shape != luma.shape else luma_change(previous, luma)
+        if change is None or is_scene_cut(change, self.cut_threshold):
             self.cuts += change is not None
             self._chroma = yuv[:, :, 1:]
             return colored
@@ -69,16 +69,22 @@ class ChromaStabilizer:
         return np.clip(cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB) + 0.5, 0, 255).astype(np.uint8)
 
 
-def _small_luma(frame: np.ndarray) -> np.ndarray:
+def small_luma(frame: np.ndarray) -> np.ndarray:
+    """The luminance of an RGB frame, `_MOTION_SCALE` times smaller, float32: what motion and cuts are judged on."""
     height, width = frame.shape[:2]
     size = (max(1, width // _MOTION_SCALE), max(1, height // _MOTION_SCALE))
     return cv2.resize(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32), size, interpolation=cv2.INTER_AREA)
 
 
-def _luma_change(previous: np.ndarray, current: np.ndarray) -> np.ndarray:
-    """|change| of blurred luminance per pixel, less the typical (median) change of the whole frame."""
+def luma_change(previous: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """|change| of blurred `small_luma` per pixel, less the typical (median) change of the whole frame."""
     diff = cv2.GaussianBlur(current - previous, (3, 3), 0)
     return np.abs(diff - np.median(diff))
+
+
+def is_scene_cut(change: np.ndarray, threshold: float = CUT_THRESHOLD) -> bool:
+    """Whether a `luma_change` map is a new shot rather than motion within one."""
+    return bool(change.mean() > threshold)
 
 
 def flicker_score(frames: Iterable[np.ndarray], luma_threshold: float = 3.0) -> float:
