@@ -14,6 +14,7 @@ from .errors import OutOfMemoryError, WeightsUnavailableError
 from .imaging import (DEFAULT_MAX_PIXELS, ImageInput, from_model_output, keep_luminance, load_image,
                       to_model_input, with_alpha)
 from .models import UnetGenerator
+from .models.winograd import use_winograd
 from .weights.loader import check_source, load_model
 from .weights.pretrained import ModelInfo
 
@@ -33,6 +34,8 @@ def _prepare(model: UnetGenerator, device: torch.device, precision: str) -> Unet
     model.head.float()  # 3 output channels: fp32 costs nothing and halves the output's rounding error
     if device.type in ("cpu", "cuda"):
         model = model.to(memory_format=torch.channels_last)  # faster convolutions in oneDNN and cuDNN
+    if device.type == "cpu" and precision == "fp32":
+        use_winograd(model)  # cuDNN chooses Winograd itself; PyTorch's CPU convolutions are direct
     return model
 
 

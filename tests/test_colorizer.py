@@ -8,6 +8,8 @@ from PIL import Image
 
 from nogan import Colorizer, OutOfMemoryError
 from nogan.device import resolve_device, resolve_precision
+from nogan.models import winograd
+from nogan.models.winograd import WinogradConv2d
 
 
 def _grey_photo(size=(90, 60)) -> Image.Image:
@@ -73,6 +75,18 @@ def test_bf16_is_close_to_fp32(tiny_model_dir):
     bf16 = Colorizer.from_pretrained(tiny_model_dir, device="cpu", precision="bf16").colorize(photo)
     diff = np.abs(np.asarray(fp32, dtype=int) - np.asarray(bf16, dtype=int))
     assert diff.mean() < 1.5
+
+
+def test_fp32_on_a_cpu_convolves_by_winograd_with_the_same_result(tiny_model_dir, monkeypatch):
+    photo = _grey_photo((128, 96))
+    colorizer = Colorizer.from_pretrained(tiny_model_dir, device="cpu", precision="fp32").load()
+    assert any(isinstance(m, WinogradConv2d) for m in colorizer._model.modules())
+    fast = np.asarray(colorizer.colorize(photo, 16), dtype=int)
+    monkeypatch.setattr(winograd, "MIN_PIXELS", 10**9)  # every convolution direct
+    direct = np.asarray(colorizer.colorize(photo, 16), dtype=int)
+    assert np.abs(fast - direct).max() <= 1 and np.abs(fast - direct).mean() < 0.01
+    bf16 = Colorizer.from_pretrained(tiny_model_dir, device="cpu", precision="bf16").load()
+    assert not any(isinstance(m, WinogradConv2d) for m in bf16._model.modules())
 
 
 def test_out_of_memory_suggests_a_lower_render_factor(tiny_model_dir, monkeypatch):

@@ -1,6 +1,7 @@
 """Compatibility with the published DeOldify generators, proven against ../shared/reference."""
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 from collections import OrderedDict
@@ -11,6 +12,7 @@ import torch
 from PIL import Image
 
 from nogan import Colorizer, WeightsMismatchError, load_model
+from nogan.models import winograd
 from nogan.weights.deoldify import convert_state_dict, infer_config
 from nogan.weights.loader import read_checkpoint
 
@@ -44,6 +46,17 @@ def test_raw_outputs_match_original(original_model, reference_dir, size):
     name, model = original_model
     expected = np.load(reference_dir / f"{name}_output_{size}.npy")
     assert np.abs(_raw_outputs(model, reference_dir, size) - expected).max() < 1e-4
+
+
+@pytest.mark.parametrize("size", [64, 80])
+def test_winograd_convolutions_keep_the_contract(original_model, reference_dir, size, monkeypatch):
+    """The fp32 CPU path computes 3x3 convolutions by Winograd; here every one of them, however small."""
+    monkeypatch.setattr(winograd, "MIN_PIXELS", 0)
+    name, model = original_model
+    fast = winograd.use_winograd(copy.deepcopy(model))
+    assert any(isinstance(m, winograd.WinogradConv2d) for m in fast.modules())
+    expected = np.load(reference_dir / f"{name}_output_{size}.npy")
+    assert np.abs(_raw_outputs(fast, reference_dir, size) - expected).max() < 1e-4
 
 
 def test_architecture_inferred_from_shapes(original_checkpoint):
