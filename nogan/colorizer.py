@@ -55,7 +55,11 @@ class Colorizer:
     def __init__(self, model: UnetGenerator | None = None, device: str | torch.device | None = None,
                  precision: str | None = None, info: ModelInfo | None = None,
                  max_pixels: int = DEFAULT_MAX_PIXELS, *, source: str | None = None):
-        """Wrap an in-memory `model`; `from_pretrained` passes a `source` to load lazily instead."""
+        """Wrap an in-memory `model`; `from_pretrained` passes a `source` to load lazily instead.
+
+        The model is prepared in place for inference: eval mode, the device and dtype, channels-last,
+        and on a CPU in fp32, 3x3 convolutions by Winograd (`nogan.models.winograd`).
+        """
         if (model is None) == (source is None):
             raise ValueError("pass either a model or a source, not both or neither")
         self.device = resolve_device(device)
