@@ -31,6 +31,9 @@ class ConvBlock(nn.Module):
         return self.attn(self.bn(self.act(self.conv(x))))
 
 
+QUERY_CHUNK = 4096  # attention queries computed at a time
+
+
 class SelfAttention(nn.Module):
     """SAGAN self-attention (Zhang et al. 2018) as fastai v1 wrote it.
 
@@ -52,7 +55,10 @@ class SelfAttention(nn.Module):
         q = self.key(flat).transpose(1, 2)
         k = self.query(flat).transpose(1, 2)
         v = self.value(flat).transpose(1, 2)
-        out = F.scaled_dot_product_attention(q, k, v, scale=1.0)
+        # the values are wider than the keys, so PyTorch materialises all (h w)^2 scores; a few
+        # thousand queries at a time keep that to O(h w) memory at high render factors
+        out = torch.cat([F.scaled_dot_product_attention(q[:, i:i + QUERY_CHUNK], k, v, scale=1.0)
+                         for i in range(0, h * w, QUERY_CHUNK)], dim=1)
         return (self.gamma * out.transpose(1, 2) + flat).reshape(b, c, h, w)
 
 
