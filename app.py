@@ -140,6 +140,7 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
                                              elem_id="video-factor")
                     stabilization = gr.Slider(0, 1, value=0.5, step=0.05, label=I18N("stabilization"),
                                               info=I18N("stabilization_info"))
+                    every_frame = gr.Checkbox(False, label=I18N("every_frame"), info=I18N("every_frame_info"))
                     with gr.Row():
                         video_button = gr.Button(I18N("colorize_video"), variant="primary")
                         cancel_button = gr.Button(I18N("cancel"), variant="stop")
@@ -159,7 +160,7 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
                              [compare_gallery, compared], api_name="compare_render_factors", **on_device
                              ).then(studio.model_status, photo_model, photo_status, **private)
         compare_gallery.select(studio.pick_render_factor, compared, photo_factor, **private)
-        video_run = video_button.click(studio.colorize_video, [video, video_model, video_factor, stabilization],
+        video_run = video_button.click(studio.colorize_video, [video, video_model, video_factor, stabilization, every_frame],
                                        [video_out, video_file], api_name="colorize_video",
                                        show_progress_on=video_out, **on_device)
         video_run.then(studio.model_status, video_model, video_status, **private)

@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 import app
+import webui.handlers
 import webui.models
 from nogan import Colorizer, OutOfMemoryError, WeightsUnavailableError
 from nogan.video import VideoLimits
@@ -139,12 +140,26 @@ def test_video_limits_and_wrong_files_are_plain_errors(tiny_model_dir, tmp_path)
     assert strict.video_limits_text(ZH) == "每段视频最长 2 秒，不超过 1 MB，分辨率不超过 1920×1080；保留原有声音。"
 
 
+def test_every_frame_sends_every_frame_through_the_model(studio, model, monkeypatch):
+    model_frames = []
+    colorize_video = webui.handlers.colorize_video
+
+    def counting(*args, **kwargs):
+        result = colorize_video(*args, **kwargs)
+        model_frames.append(result.model_frames)
+        return result
+    monkeypatch.setattr(webui.handlers, "colorize_video", counting)
+    for every_frame in (False, True):
+        studio.colorize_video(str(EXAMPLES / "old_film.mp4"), model, 7, 0.5, every_frame)
+    assert model_frames[1] == 96 and model_frames[0] <= 60  # on a CPU, keyframes by default
+
+
 def test_cancel_stops_only_that_sessions_video(studio, model):
     outcome: dict[str, BaseException] = {}
 
     def run() -> None:
         try:
-            studio.colorize_video(str(EXAMPLES / "old_film.mp4"), model, 7, 0.5, ZH)
+            studio.colorize_video(str(EXAMPLES / "old_film.mp4"), model, 7, 0.5, False, ZH)
         except gr.Error as e:
             outcome["error"] = e
 

@@ -166,9 +166,13 @@ class Studio:
 
     # --- video --------------------------------------------------------------------------------
     def colorize_video(self, video: str | None, model: str, render_factor: float, stabilization: float,
-                       request: gr.Request | None = None,
+                       every_frame: bool = False, request: gr.Request | None = None,
                        progress: gr.Progress = gr.Progress()) -> tuple[str, str]:
-        """Colour a video, keeping its sound: the MP4 for the player and for the download."""
+        """Colour a video, keeping its sound: the MP4 for the player and for the download.
+
+        `every_frame` sends every frame through the model; otherwise the library's default (on a
+        CPU, every other frame, the others borrowing its colour along the motion).
+        """
         lang = language(request)
         if not video:
             raise gr.Error(text("err_no_video", lang))
@@ -185,7 +189,8 @@ class Studio:
         session = request.session_hash if request else ""
         with self.jobs.track(session) as cancel, self._plain_errors(lang, colorizer.max_pixels):
             colorize_video(video, path, colorizer, factor, stabilization=float(stabilization),
-                           limits=self.video_limits, progress=report, cancel=cancel)
+                           keyframe_interval=1 if every_frame else None, limits=self.video_limits,
+                           progress=report, cancel=cancel)
         return str(path), str(path)
 
     def cancel_video(self, request: gr.Request | None = None) -> None:

@@ -46,6 +46,9 @@ EN: dict[str, str] = {
     "stabilization": "Flicker reduction",
     "stabilization_info": "Smooths colour changes between frames: 0 is off, 1 is the strongest "
                           "(fast motion may then leave colour trails).",
+    "every_frame": "Colour every frame with the model",
+    "every_frame_info": "Slower. Otherwise, on a CPU, the model colours every other frame and each frame "
+                        "between takes its colours along the motion: about twice as fast.",
     "colorize_video": "Colorize video",
     "cancel": "Cancel",
     "video_out": "Colorized video",
@@ -121,6 +124,8 @@ ZH: dict[str, str] = {
     "video_limits": "每段视频最长 {seconds} 秒，不超过 {megabytes} MB，分辨率不超过 {width}×{height}；保留原有声音。",
     "stabilization": "减少闪烁",
     "stabilization_info": "平滑帧与帧之间的色彩变化：0 为关闭，1 为最强（快速运动时可能留下色彩拖影）。",
+    "every_frame": "每一帧都用模型上色",
+    "every_frame_info": "更慢。否则在 CPU 上模型只给每隔一帧上色，其间的帧沿着运动借用它的颜色：速度约快一倍。",
     "colorize_video": "视频上色",
     "cancel": "取消",
     "video_out": "上色后的视频",
