@@ -160,7 +160,8 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
                              [compare_gallery, compared], api_name="compare_render_factors", **on_device
                              ).then(studio.model_status, photo_model, photo_status, **private)
         compare_gallery.select(studio.pick_render_factor, compared, photo_factor, **private)
-        video_run = video_button.click(studio.colorize_video, [video, video_model, video_factor, stabilization, every_frame],
+        video_run = video_button.click(studio.colorize_video,
+                                       [video, video_model, video_factor, stabilization, every_frame],
                                        [video_out, video_file], api_name="colorize_video",
                                        show_progress_on=video_out, **on_device)
         video_run.then(studio.model_status, video_model, video_status, **private)

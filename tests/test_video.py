@@ -152,7 +152,8 @@ class FlickeringColorizer:
     survives H.264 (the tiny model's own flicker is below what the encoder keeps)."""
 
     def __init__(self, colorizer, amplitude: float = 8.0):
-        self.info, self.device, self._colorizer, self._amplitude = colorizer.info, colorizer.device, colorizer, amplitude
+        self.info, self.device = colorizer.info, colorizer.device
+        self._colorizer, self._amplitude = colorizer, amplitude
         self._rng = np.random.default_rng(0)
 
     def colorize_batch(self, frames, render_factor=None, post_process=True):

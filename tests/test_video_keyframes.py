@@ -38,16 +38,16 @@ class TruthColorizer:
     device = torch.device("cpu")
 
     def __init__(self, truths: list[np.ndarray]):
-        self.truth = {grey(t).tobytes(): t for t in truths}
-        self.seen: list[int] = []  # which frames (by index in `truths`) the model coloured
+        self.truths = truths
         self.index = {grey(t).tobytes(): i for i, t in enumerate(truths)}
+        self.seen: list[int] = []  # which frames (by index in `truths`) the model coloured
 
     def colorize_batch(self, frames, render_factor=None, post_process=True):
         self.seen += [self.index[f.tobytes()] for f in frames]
         out = []
         for f in frames:
             yuv = cv2.cvtColor(f, cv2.COLOR_RGB2YUV)
-            yuv[:, :, 1:] = cv2.cvtColor(self.truth[f.tobytes()], cv2.COLOR_RGB2YUV)[:, :, 1:]
+            yuv[:, :, 1:] = cv2.cvtColor(self.truths[self.index[f.tobytes()]], cv2.COLOR_RGB2YUV)[:, :, 1:]
             out.append(cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB))
         return out
 

@@ -51,11 +51,12 @@ class KeyframeColorizer:
 
     def __call__(self, frames: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
         cuts = [self.interval > 1 and self._is_cut(frame) for frame in frames]
-        keys, since, started = [], len(self._waiting), self._last is not None
+        # frames since the last keyframe; the stream's first frame counts as due
+        since = len(self._waiting) if self._last is not None else self.interval - 1
+        keys = []
         for cut in cuts:  # a shot's first frame is always a keyframe: colour never crosses a cut
-            key = cut or not started or since + 1 >= self.interval
-            keys.append(key)
-            since, started = (0 if key else since + 1), True
+            keys.append(cut or since + 1 >= self.interval)
+            since = 0 if keys[-1] else since + 1
         colored = iter(self._model([f for f, key in zip(frames, keys) if key]))
         done = []
         for frame, key, cut in zip(frames, keys, cuts):

@@ -39,7 +39,8 @@ class VideoResult:
 
 def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Colorizer,
                    render_factor: int | None = None, *, stabilization: float = 0.5,
-                   keyframe_interval: int | None = None, batch_size: int = 4, limits: VideoLimits = VideoLimits(), progress: Progress | None = None,
+                   keyframe_interval: int | None = None, batch_size: int = 4,
+                   limits: VideoLimits = VideoLimits(), progress: Progress | None = None,
                    cancel: Cancel | None = None) -> VideoResult:
     """Colour the video `src` (mp4, mov, mkv, avi, webm, animated GIF...) into the MP4 file `dst`.
 
