@@ -22,7 +22,11 @@ _EXPORTS = {
     ".weights.pretrained": ["ModelInfo", "load_pretrained", "save_pretrained"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-__all__ = sorted(_MODULE_OF)
+__all__ = ["Colorizer", "FFmpegError", "GeneratorConfig", "ImageTooLargeError", "InvalidImageError",
+           "InvalidVideoError", "ModelInfo", "NoganError", "OutOfMemoryError", "TruncatedVideoError", "UnetGenerator",
+           "VideoCancelled", "VideoTooLargeError", "WeightsMismatchError", "WeightsUnavailableError",
+           "available_models", "load_colorizer", "load_model", "load_pretrained", "save_pretrained",
+           "validate_render_factor"]
 
 
 def __getattr__(name: str) -> object:
