@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,18 @@ def make_tiny_model(folder: Path, seed: int = 0) -> Path:
         model.head.bias.copy_(torch.tensor([0.8, 0.0, -0.8]))
     return save_pretrained(model, folder, name="tiny", photo_render_factor=8, video_render_factor=6,
                            dtype=torch.float32)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def temp_folder(tmp_path_factory) -> Iterator[Path]:
+    """What the code under test puts in "the" temp folder (Gradio's caches, the app's results,
+    ffmpeg, Chromium) goes to this run's own folder, which pytest removes after a passing run."""
+    folder = tmp_path_factory.mktemp("tmp")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TMPDIR", str(folder))  # child processes: app.py, ffmpeg, Chromium
+        patch.setenv("GRADIO_TEMP_DIR", str(folder / "gradio"))
+        patch.setattr(tempfile, "tempdir", str(folder))
+        yield folder
 
 
 @pytest.fixture(scope="session")
