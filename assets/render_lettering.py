@@ -81,7 +81,8 @@ def lettering() -> str:
               ("#1d4e9e", "基于NoGAN的黑白影像修复大师", line(serif, "基于NoGAN的黑白影像修复大师", 22, 3, 320, 498))]
     body = "\n".join(f'    <path fill="{colour}" aria-label="{text}" d="{" ".join(paths)}"/>'
                      for colour, text, paths in groups)
-    return f'<g id="lettering">\n    <!-- made by assets/render_lettering.py: glyph outlines, no font needed -->\n{body}\n  </g>'
+    note = "<!-- made by assets/render_lettering.py: glyph outlines, no font needed -->"
+    return f'<g id="lettering">\n    {note}\n{body}\n  </g>'
 
 
 if __name__ == "__main__":

@@ -98,8 +98,9 @@ def test_an_input_folder_inside_the_output_folder_is_searched(tiny_model_dir, tm
 
 
 def test_help_is_quick_because_pytorch_is_not_imported_for_it():
-    code = ("import runpy, sys\nsys.argv = ['nogan', '--help']\ntry:\n    runpy.run_module('nogan', run_name='__main__')\n"
-            "except SystemExit:\n    pass\nprint('torch' in sys.modules)")
+    code = ("import runpy, sys\nsys.argv = ['nogan', '--help']\n"
+            "try:\n    runpy.run_module('nogan', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "print('torch' in sys.modules)")
     run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert "--allow-truncated" in run.stdout and run.stdout.split()[-1] == "False"
     assert sorted(PRECISION_CHOICES) == sorted(PRECISIONS)

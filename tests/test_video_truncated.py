@@ -18,9 +18,9 @@ def films(tmp_path_factory):
     """A complete MP4 of FRAMES frames with its index in front, and its first 60 %."""
     folder = tmp_path_factory.mktemp("films")
     full = folder / "full.mp4"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", f"testsrc=size=64x48:rate=10:duration={FRAMES / 10}",
-                    "-vf", "format=gray", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "10", "-movflags", "+faststart",
-                    str(full)], check=True)
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
+                    f"testsrc=size=64x48:rate=10:duration={FRAMES / 10}", "-vf", "format=gray", "-c:v", "libx264",
+                    "-pix_fmt", "yuv420p", "-g", "10", "-movflags", "+faststart", str(full)], check=True)
     half = folder / "half.mp4"
     data = full.read_bytes()
     half.write_bytes(data[:len(data) * 6 // 10])
@@ -31,8 +31,8 @@ def test_a_truncated_film_is_an_error_that_says_how_much_could_be_read(films, ti
     _, half = films
     assert probe(half).frame_count == FRAMES  # the container still declares the whole film
     dst = tmp_path / "out.mp4"
-    with pytest.raises(TruncatedVideoError, match=rf"half.mp4: the file ends early: \d+ of {FRAMES} frames could be read") \
-            as error:
+    expected = rf"half.mp4: the file ends early: \d+ of {FRAMES} frames could be read"
+    with pytest.raises(TruncatedVideoError, match=expected) as error:
         colorize_video(half, dst, tiny_colorizer, 4)
     assert 0 < error.value.frames < FRAMES and error.value.declared == FRAMES
     assert list(tmp_path.iterdir()) == []  # neither the output nor its temporary file
