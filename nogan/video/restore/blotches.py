@@ -1,8 +1,8 @@
 """Dust and dirt (blotches): defects that sit on one frame only.
 
 A pixel is a spike when it differs from both motion-aligned neighbours (the frames before and
-after, brought onto this one along the flow) in the same direction by more than the grain can
-explain: bright dust or dark dirt on this frame and on neither neighbour. Connected spikes are
+after, brought onto this one along the flow; any pixel around its place) in the same direction by
+more than the grain can explain: bright dust or dark dirt on this frame and on neither neighbour. Connected spikes are
 blotches, repaired from the neighbours' average where the flow is trusted and the neighbours agree
 with each other, else inpainted from the frame itself.
 
@@ -26,15 +26,21 @@ SPIKE_LEVELS = 20.0  # the smallest difference from both neighbours that counts 
 NOISE_FACTOR = 4.0  # ... and at least this many times the grain's standard deviation
 SEARCH = 1 / 24  # how far a fast object may move between frames, as a share of the longer side
 _FOUND_ELSEWHERE = 0.3  # a displaced match this much better (in squared error) than the aligned one: it moved
+_PEAKED = 0.15  # ... and 3 or 4 pixels off it the match is worse by this share of the in-place error
 _SIMILAR = 0.3  # a neighbour's pixel within this share of a spike's strength of its level is like it
+_MATCHED_AREA = 6  # pixels a blotch must cover to be matched against the neighbours
 _RIM = 2  # pixels of context around a blotch when matching it
 _RIM_WEIGHT = 0.15  # ... and their weight (the blotch's own pixels: 1): a moving thing's background changes
 _TRUSTED = 0.5  # mean flow reliability over a blotch for its neighbours to be used to repair it
 
 
 def spikes(luma: np.ndarray, before: np.ndarray, after: np.ndarray) -> np.ndarray:
-    """Signed spike strength: the smaller same-direction difference from both neighbours, else 0."""
-    low, high = np.minimum(luma - before, luma - after), np.maximum(luma - before, luma - after)
+    """Signed spike strength: how much brighter (> 0) or darker (< 0) a pixel is than every pixel
+    around its place (3 x 3) in both neighbours, else 0. The 3 x 3 forgives a flow off by a pixel
+    and the blur of resampling, which would make every fine bright point a spike."""
+    square = np.ones((3, 3), np.uint8)
+    low = luma - np.maximum(cv2.dilate(before, square), cv2.dilate(after, square))
+    high = luma - np.minimum(cv2.erode(before, square), cv2.erode(after, square))
     return np.where(low > 0, low, np.where(high < 0, high, 0)).astype(np.float32)
 
 
@@ -64,12 +70,14 @@ def remove_blotches(luma: np.ndarray, before: np.ndarray, after: np.ndarray, rel
     blotch[0] = False
     radius = max(3, round(SEARCH * max(luma.shape)))
     nearby = _similar_nearby(luma, strength, sources, radius)
-    ambiguous = np.bincount(index, nearby.ravel(), count) > 0
-    padded = [(cv2.copyMakeBorder(image, *[radius + _RIM] * 4, cv2.BORDER_REPLICATE), alignment)
-              for image, alignment in sources]
+    # a thing of a few pixels cannot be told from dust by its shape: only larger ones are matched
+    ambiguous = (np.bincount(index, nearby.ravel(), count) > 0) & (stats[:, cv2.CC_STAT_AREA] >= _MATCHED_AREA)
+    padded = [cv2.copyMakeBorder(image, *[radius + _RIM] * 4, cv2.BORDER_REPLICATE)
+              for image in (luma, *(image for image, _ in sources))]
+    where = [alignment.where for _, alignment in sources]
     for label in np.flatnonzero(blotch & ambiguous):
         x, y, w, h, _ = stats[label]
-        if _moved(luma, padded, labels[y:y + h, x:x + w] == label, stats[label], radius):
+        if _moved(luma, padded, where, labels[y:y + h, x:x + w] == label, stats[label], radius):
             blotch[label] = False
     pixels = np.maximum(np.bincount(index, minlength=count), 1)
     trusted = (np.bincount(index, reliable.ravel(), count) / pixels > _TRUSTED) & \
@@ -103,10 +111,15 @@ def _similar_nearby(luma: np.ndarray, strength: np.ndarray, sources: list[tuple[
     return found
 
 
-def _moved(luma: np.ndarray, padded: list[tuple[np.ndarray, Alignment]], shape: np.ndarray, stat: np.ndarray,
-           radius: int) -> bool:
-    """Whether the blotch `shape` (bool, over its bounding box `stat`) is a thing that moved: the
-    neighbours (`padded` by `radius + _RIM`) match it far better than in place at opposite displacements."""
+def _moved(luma: np.ndarray, padded: list[np.ndarray], where: list[np.ndarray], shape: np.ndarray,
+           stat: np.ndarray, radius: int) -> bool:
+    """Whether the blotch `shape` (bool, over its bounding box `stat`) is a thing that moved.
+
+    `padded` holds this frame and its two neighbours as decoded, padded by `radius + _RIM`; `where`
+    the neighbours' alignments onto this frame. A thing that moved is found in the neighbours far
+    better than in place, at opposite displacements (steady motion, give or take 2 pixels), and
+    not at those displacements in this frame (else it is the scene's own like part, still there).
+    """
     height, width = luma.shape
     x0, y0 = max(0, stat[0] - _RIM), max(0, stat[1] - _RIM)
     x1, y1 = min(width, stat[0] + stat[2] + _RIM), min(height, stat[1] + stat[3] + _RIM)
@@ -114,18 +127,26 @@ def _moved(luma: np.ndarray, padded: list[tuple[np.ndarray, Alignment]], shape: 
     weight = np.full(patch.shape, _RIM_WEIGHT, np.float32)
     top, left = stat[1] - y0, stat[0] - x0
     weight[top:top + stat[3], left:left + stat[2]][shape] = 1.0
+    centre = np.array([(x0 + x1) // 2, (y0 + y1) // 2])
+    shifts = [np.zeros(2, int)] + [(w[centre[1], centre[0]] - centre).round().astype(int) for w in where]
     errors = []
-    for image, alignment in padded:
-        # the patch's aligned place in the neighbour: moved as its centre moves
-        centre = (x0 + x1) // 2, (y0 + y1) // 2
-        dx, dy = (alignment.where[centre[1], centre[0]] - centre).round().astype(int)
+    for image, (dx, dy) in zip(padded, shifts):
         px, py = int(np.clip(x0 + dx, 0, width - (x1 - x0))), int(np.clip(y0 + dy, 0, height - (y1 - y0)))
-        # `radius` either side of the aligned place, which is at (radius, radius) of the error map
+        # `radius` either side of the (aligned) place, which is at (radius, radius) of the error map
         window = image[py + _RIM:py + (y1 - y0) + 2 * radius + _RIM, px + _RIM:px + (x1 - x0) + 2 * radius + _RIM]
-        error = cv2.matchTemplate(window, patch, cv2.TM_SQDIFF, mask=weight)
-        errors.append(error / max(float(error[radius, radius]), 1e-6))
-    # steady motion: the thing is at +v in one neighbour and -v in the other, give or take 2 pixels
-    opposite = cv2.erode(errors[1][::-1, ::-1], np.ones((5, 5), np.uint8))
-    both = np.maximum(errors[0], opposite)
+        errors.append(cv2.matchTemplate(window, patch, cv2.TM_SQDIFF, mask=weight))
+    here, before, after = errors
+    scale = max(float(before[radius, radius]), float(after[radius, radius]), 1e-6)
+    both = np.maximum(before, cv2.erode(after[::-1, ::-1], np.ones((5, 5), np.uint8)))  # after at -v
     both[radius - 1:radius + 2, radius - 1:radius + 2] = np.inf
-    return bool(both.min() < _FOUND_ELSEWHERE)
+    y, x = np.unravel_index(np.argmin(both), both.shape)
+    if not both[y, x] < _FOUND_ELSEWHERE * scale:
+        return False
+    # a thing matches at one place, not over a stretch of like texture: 3 or 4 pixels off its best
+    # match in the frame before (within the 2 pixels of slack) it matches clearly worse, mostly
+    near = before[max(0, y - 2):y + 3, max(0, x - 2):x + 3]
+    dy, dx = np.unravel_index(np.argmin(near), near.shape)
+    y, x = max(0, y - 2) + dy, max(0, x - 2) + dx
+    ring = before[max(0, y - 4):y + 5, max(0, x - 4):x + 5].copy()
+    ring[max(0, 4 - y) + 2:max(0, 4 - y) + 7, max(0, 4 - x) + 2:max(0, 4 - x) + 7] = np.inf
+    return bool(np.median(ring[np.isfinite(ring)]) - before[y, x] > _PEAKED * scale)
