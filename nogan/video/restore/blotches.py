@@ -25,6 +25,7 @@ from .motion import Alignment
 SPIKE_LEVELS = 20.0  # the smallest difference from both neighbours that counts as a spike
 NOISE_FACTOR = 4.0  # ... and at least this many times the grain's standard deviation
 SEARCH = 1 / 24  # how far a fast object may move between frames, as a share of the longer side
+_MIN_SEARCH = 16  # pixels: ... and at least this far
 _FOUND_ELSEWHERE = 0.3  # a displaced match this much better (in squared error) than the aligned one: it moved
 _PEAKED = 0.15  # ... and 3 or 4 pixels off it the match is worse by this share of the in-place error
 _SIMILAR = 0.3  # a neighbour's pixel within this share of a spike's strength of its level is like it
@@ -68,7 +69,7 @@ def remove_blotches(luma: np.ndarray, before: np.ndarray, after: np.ndarray, rel
     np.maximum.at(peak, index, np.abs(strength).ravel())
     blotch = peak > threshold
     blotch[0] = False
-    radius = max(3, round(SEARCH * max(luma.shape)))
+    radius = max(_MIN_SEARCH, round(SEARCH * max(luma.shape)))
     nearby = _similar_nearby(luma, strength, sources, radius)
     # a thing of a few pixels cannot be told from dust by its shape: only larger ones are matched
     ambiguous = (np.bincount(index, nearby.ravel(), count) > 0) & (stats[:, cv2.CC_STAT_AREA] >= _MATCHED_AREA)

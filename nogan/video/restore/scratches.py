@@ -5,7 +5,7 @@ a structuring element a little wider than a scratch) keeps what is thinner than 
 scratches, and none of the vertical edges of the picture, whose steps it leaves untouched. Its
 median down each column of a horizontal band is the band's column profile: a scratch stands out
 there, texture and grain average away. A column is a scratch where its profile is strong in this
-frame, in at least half of the bands (it runs down the frame, possibly slanted or wandering), and
+frame, in three quarters of the bands (it runs down the frame, slanted or wandering a little), and
 weaker but present within a few columns in the neighbouring frames (it persists). Scratch columns
 are then filled row by row from either side, so only their own few pixels change.
 """
@@ -17,6 +17,8 @@ import numpy as np
 BANDS = 8  # horizontal bands the profile is taken in: a slanted scratch moves little within one
 MIN_LEVELS = 4.0  # the faintest scratch looked for, in luminance levels above its surroundings
 _NOISE_FACTOR = 5.0  # a profile peak must also be this many times the profile's own noise
+_TEXTURE_FACTOR = 1.5  # ... and this many times the profile's 90th percentile
+_COVER = 0.75  # the share of the bands a scratch runs through
 _DRIFT = 3  # columns a scratch may move from one frame to the next
 _MIN_SUPPORT = 2  # neighbouring frames that must show it too (fewer near the ends of a shot)
 _SCENE_BETTER = 0.5  # a line that moves with the picture this much better than it stays in place is in the picture
@@ -47,8 +49,9 @@ def scratch_columns(profiles: list[np.ndarray], index: int, along_motion: np.nda
     along the motion but not in place in the film moved with the scene, so it is part of the picture.
     """
     profile = profiles[index]
-    noise = 1.4826 * float(np.median(np.abs(profile)))
-    threshold = max(MIN_LEVELS, _NOISE_FACTOR * noise)
+    # above the texture too: thin features of the picture are in the profile wherever they run downwards
+    spread = np.percentile(np.abs(profile), 90)
+    threshold = max(MIN_LEVELS, _NOISE_FACTOR * 1.4826 * float(np.median(np.abs(profile))), _TEXTURE_FACTOR * spread)
     strong = np.abs(profile) > threshold
     if not strong.any():
         return strong
@@ -57,8 +60,8 @@ def scratch_columns(profiles: list[np.ndarray], index: int, along_motion: np.nda
     found = strong & support
     if along_motion is not None and index > 0:
         found &= ~_moves_with_scene(found, profile, profiles[index - 1], along_motion)
-    down = _widen(found, 5).sum(axis=0)
-    found &= (down >= BANDS / 2)[None, :]
+    down = _widen(found, 3).sum(axis=0)
+    found &= (down >= _COVER * BANDS)[None, :]
     # widen to the whole line: neighbouring columns of the same sign still clearly above the noise
     edge, widened = np.abs(profile) > threshold / 3, np.zeros_like(found)
     for sign in (1, -1):
@@ -66,7 +69,23 @@ def scratch_columns(profiles: list[np.ndarray], index: int, along_motion: np.nda
         for _ in range(2):
             line |= _widen(line, 3) & allowed
         widened |= line
-    return _widen(widened, 3)  # and the soft rims
+    widened = _widen(widened, 3)  # and the soft rims
+    return widened & ~_runs_wider_than(widened, _kernel_width(profile.shape[1]))
+
+
+def _runs_wider_than(columns: np.ndarray, width: int) -> np.ndarray:
+    """The runs of True along each row of `columns` longer than `width` (not thin lines)."""
+    wide = np.zeros_like(columns)
+    for row, line in enumerate(columns):
+        for start, end in _runs(line):
+            wide[row, start:end] = end - start > width
+    return wide
+
+
+def _runs(line: np.ndarray) -> zip:
+    """(start, end) of each run of True in a 1-D bool array, end exclusive."""
+    padded = np.concatenate([[False], line, [False]])
+    return zip(np.flatnonzero(~padded[:-1] & padded[1:]), np.flatnonzero(padded[:-1] & ~padded[1:]))
 
 
 def _moves_with_scene(found: np.ndarray, profile: np.ndarray, previous: np.ndarray,
@@ -100,10 +119,7 @@ def remove_scratches(luma: np.ndarray, columns: np.ndarray) -> np.ndarray:
     height = luma.shape[0]
     band_rows = [band * (height // BANDS) for band in range(BANDS)] + [height]  # as `column_profile`, with the rest
     for band, (top, bottom) in enumerate(zip(band_rows[:-1], band_rows[1:])):
-        padded = np.concatenate([[False], columns[band], [False]])
-        starts = np.flatnonzero(~padded[:-1] & padded[1:])
-        ends = np.flatnonzero(padded[:-1] & ~padded[1:])  # exclusive
-        for start, end in zip(starts, ends):
+        for start, end in _runs(columns[band]):
             left = luma[top:bottom, max(0, start - 2):start]
             right = luma[top:bottom, end:end + 2]
             if left.size == 0 and right.size == 0:
