@@ -22,7 +22,7 @@ class RestoreOptions:
     flicker: bool | float = True
     grain: bool | float = True
 
-    FLICKER_MEMORY = 0.85
+    FLICKER_MEMORY = 0.95
     GRAIN_STRENGTH = 0.6
 
     def __post_init__(self):
