@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 from test_video import RF, decode, ffmpeg_children, make_clip, one_torch_thread  # noqa: F401  (fixture)
 
-from nogan.video import (FilmRestorer, RestoreOptions, VideoCancelled, colorize_video, probe,
-                         restore_video)
+from nogan.video import FilmRestorer, RestoreOptions, VideoCancelled, colorize_video, probe, restore_video
 from nogan.video.io import FrameReader
 from nogan.video.restore import LOOKAHEAD
 
@@ -31,7 +30,6 @@ def texture(seed: int, size=(200, 160), level: float = 128.0) -> np.ndarray:
 
 def pan(picture: np.ndarray, frames: int, step: float = 1.5) -> list[np.ndarray]:
     """Frames of SIZE moving `step` pixels a frame to the right over `picture` (float32 grey)."""
-    width, height = SIZE
     return [cv2.warpAffine(picture, np.float32([[1, 0, 10 + step * t], [0, 1, 10 + 0.5 * t]]), SIZE,
                            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP) for t in range(frames)]
 

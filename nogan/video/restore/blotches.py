@@ -60,7 +60,7 @@ def remove_blotches(luma: np.ndarray, before: np.ndarray, after: np.ndarray, rel
     """
     strength = spikes(luma, before, after)
     threshold = spike_threshold(noise)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats((np.abs(strength) > threshold / 2).astype(np.uint8), 
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((np.abs(strength) > threshold / 2).astype(np.uint8),
                                                                connectivity=8)
     if count <= 1:
         return luma, np.zeros(luma.shape, bool)
@@ -73,12 +73,11 @@ def remove_blotches(luma: np.ndarray, before: np.ndarray, after: np.ndarray, rel
     nearby = _similar_nearby(luma, strength, sources, radius)
     # a thing of a few pixels cannot be told from dust by its shape: only larger ones are matched
     ambiguous = (np.bincount(index, nearby.ravel(), count) > 0) & (stats[:, cv2.CC_STAT_AREA] >= _MATCHED_AREA)
-    padded = [cv2.copyMakeBorder(image, *[radius + _RIM] * 4, cv2.BORDER_REPLICATE)
-              for image in (luma, *(image for image, _ in sources))]
-    where = [alignment.where for _, alignment in sources]
+    padded = [(cv2.copyMakeBorder(image, *[radius + _RIM] * 4, cv2.BORDER_REPLICATE), alignment.where)
+              for image, alignment in sources]
     for label in np.flatnonzero(blotch & ambiguous):
         x, y, w, h, _ = stats[label]
-        if _moved(luma, padded, where, labels[y:y + h, x:x + w] == label, stats[label], radius):
+        if _moved(luma, padded, labels[y:y + h, x:x + w] == label, stats[label], radius):
             blotch[label] = False
     pixels = np.maximum(np.bincount(index, minlength=count), 1)
     trusted = (np.bincount(index, reliable.ravel(), count) / pixels > _TRUSTED) & \
@@ -112,14 +111,13 @@ def _similar_nearby(luma: np.ndarray, strength: np.ndarray, sources: list[tuple[
     return found
 
 
-def _moved(luma: np.ndarray, padded: list[np.ndarray], where: list[np.ndarray], shape: np.ndarray,
-           stat: np.ndarray, radius: int) -> bool:
+def _moved(luma: np.ndarray, padded: list[tuple[np.ndarray, np.ndarray]], shape: np.ndarray, stat: np.ndarray,
+           radius: int) -> bool:
     """Whether the blotch `shape` (bool, over its bounding box `stat`) is a thing that moved.
 
-    `padded` holds this frame and its two neighbours as decoded, padded by `radius + _RIM`; `where`
-    the neighbours' alignments onto this frame. A thing that moved is found in the neighbours far
-    better than in place, at opposite displacements (steady motion, give or take 2 pixels), and
-    not at those displacements in this frame (else it is the scene's own like part, still there).
+    `padded` holds the frames before and after as decoded, padded by `radius + _RIM`, each with its
+    alignment's `where` onto this frame. A thing that moved is found in both far better than in
+    place, at opposite displacements (steady motion, give or take 2 pixels), at one clear place.
     """
     height, width = luma.shape
     x0, y0 = max(0, stat[0] - _RIM), max(0, stat[1] - _RIM)
@@ -129,14 +127,14 @@ def _moved(luma: np.ndarray, padded: list[np.ndarray], where: list[np.ndarray], 
     top, left = stat[1] - y0, stat[0] - x0
     weight[top:top + stat[3], left:left + stat[2]][shape] = 1.0
     centre = np.array([(x0 + x1) // 2, (y0 + y1) // 2])
-    shifts = [np.zeros(2, int)] + [(w[centre[1], centre[0]] - centre).round().astype(int) for w in where]
     errors = []
-    for image, (dx, dy) in zip(padded, shifts):
+    for image, where in padded:
+        dx, dy = (where[centre[1], centre[0]] - centre).round().astype(int)  # the aligned place
         px, py = int(np.clip(x0 + dx, 0, width - (x1 - x0))), int(np.clip(y0 + dy, 0, height - (y1 - y0)))
-        # `radius` either side of the (aligned) place, which is at (radius, radius) of the error map
+        # `radius` either side of the aligned place, which is at (radius, radius) of the error map
         window = image[py + _RIM:py + (y1 - y0) + 2 * radius + _RIM, px + _RIM:px + (x1 - x0) + 2 * radius + _RIM]
         errors.append(cv2.matchTemplate(window, patch, cv2.TM_SQDIFF, mask=weight))
-    here, before, after = errors
+    before, after = errors
     scale = max(float(before[radius, radius]), float(after[radius, radius]), 1e-6)
     both = np.maximum(before, cv2.erode(after[::-1, ::-1], np.ones((5, 5), np.uint8)))  # after at -v
     both[radius - 1:radius + 2, radius - 1:radius + 2] = np.inf
