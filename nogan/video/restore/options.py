@@ -1,0 +1,48 @@
+"""`RestoreOptions`: which film defects `FilmRestorer` removes, and how strongly."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RestoreOptions:
+    """What to restore in a film; every stage is on by default.
+
+    dust: remove dust and dirt that sit on one frame only (see `blotches`).
+    scratches: remove thin vertical line scratches that run over many frames (see `scratches`).
+    flicker: match each frame's brightness and contrast, over the frame and smoothly across it, to
+        the average of the frames before it in the shot (see `flicker`). A number from 0 to 1 sets
+        the memory of that average (True is `FLICKER_MEMORY`; higher: steadier, slower to follow).
+    grain: strength of the temporal grain reduction, from 0 (off) to 1; True is `GRAIN_STRENGTH`,
+        False is off (see `grain`).
+    """
+
+    dust: bool = True
+    scratches: bool = True
+    flicker: bool | float = True
+    grain: bool | float = True
+
+    FLICKER_MEMORY = 0.95
+    GRAIN_STRENGTH = 0.6
+
+    def __post_init__(self):
+        for name in ("dust", "scratches"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name}={getattr(self, name)!r} must be True or False")
+        for name in ("flicker", "grain"):
+            value = getattr(self, name)
+            if not isinstance(value, (bool, int, float)) or not 0 <= value <= 1:
+                raise ValueError(f"{name}={value!r} must be True, False or a number from 0 to 1")
+
+    @property
+    def flicker_memory(self) -> float:
+        return self.FLICKER_MEMORY if self.flicker is True else float(self.flicker)
+
+    @property
+    def grain_strength(self) -> float:
+        return self.GRAIN_STRENGTH if self.grain is True else float(self.grain)
+
+    @property
+    def any(self) -> bool:
+        """Whether any stage is on."""
+        return self.dust or self.scratches or self.flicker_memory > 0 or self.grain_strength > 0
