@@ -12,6 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..colorizer import Colorizer, validate_render_factor
+from ..hints import HintsInput, load_hints
 from .errors import InvalidVideoError, VideoCancelled
 from .io import FrameReader, FrameWriter, audio_mode
 from .keyframes import KeyframeColorizer
@@ -41,7 +42,8 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
                    render_factor: int | None = None, *, stabilization: float = 0.5,
                    keyframe_interval: int | None = None, batch_size: int = 4,
                    limits: VideoLimits = VideoLimits(), progress: Progress | None = None,
-                   cancel: Cancel | None = None) -> VideoResult:
+                   cancel: Cancel | None = None, hints: HintsInput | None = None,
+                   hints_frame: int = 0) -> VideoResult:
     """Colour the video `src` (mp4, mov, mkv, avi, webm, animated GIF...) into the MP4 file `dst`.
 
     The output is H.264 `yuv420p` with `+faststart` (plays in browsers): same frame count, exact
@@ -57,6 +59,8 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
     progress: called after each batch as `progress(frames_done, frames_total, eta_seconds)`; the
         total is estimated from the duration (None if unknown) and the ETA is None until known.
     cancel: a `threading.Event` or a callable returning True to stop; checked between batches.
+    hints: colour hints (`nogan.hints`: RGBA, transparent where none) for frame number `hints_frame`
+        (from 0), of the output's frame size (`probe(src).output_size`); they carry along that shot.
     Raises `InvalidVideoError`, `VideoTooLargeError`, `VideoCancelled`, `FFmpegError`. `dst` appears
     only when complete: work goes to a hidden temporary file beside it, removed on any failure.
     """
@@ -70,8 +74,9 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
     stabilizer = ChromaStabilizer(stabilization)
     if keyframe_interval is None:
         keyframe_interval = 2 if colorizer.device.type == "cpu" else 1
-    keyframes = KeyframeColorizer(colorizer, rf, keyframe_interval)
     info = probe(src, limits)
+    hints = None if hints is None else load_hints(hints, info.output_size)
+    keyframes = KeyframeColorizer(colorizer, rf, keyframe_interval, hints=hints, hints_frame=hints_frame)
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.with_name(f".{dst.stem}.{secrets.token_hex(4)}.part.mp4")  # ffmpeg creates it, umask applies
     try:
