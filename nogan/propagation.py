@@ -8,12 +8,13 @@ fast guided filter (He & Sun 2015) guided by the full-size luminance, so colour 
    Neighbouring pixels of similar luminance should have similar chroma: minimise
    sum_rs w_rs (u_r - u_s)^2 + mu sum_r c_r (u_r - h_r)^2 + eps sum_r (u_r - p_r)^2,
    with affinities w_rs = exp(-(Y_r - Y_s)^2 / 2 sigma^2), hint confidence c, hint chroma h and the
-   prior p as a vanishing tie-breaker for parts no hint reaches: one sparse SPD system, solved with
-   SciPy's sparse LU for both chroma channels at once.
-2. Reach: the geodesic distance from the hints, where crossing a luminance edge costs
-   `edge_cost` pixels per grey level (Yatziv & Sapiro's chrominance blending uses the same
-   distance). The result is the prior blended towards the propagated colour by
-   exp(-(distance / reach)^2), so colour fills the region it was put in and the rest keeps the prior.
+   prior p as a vanishing tie-breaker for parts no hint reaches: one sparse SPD system per chroma
+   channel, solved coarse to fine (SciPy's sparse LU on the smallest copy, conjugate gradients above).
+2. Reach: the geodesic distance from the hints (skimage's minimum-cost paths), where crossing a
+   luminance edge costs `edge_cost` per grey level on top of the path's length (Yatziv & Sapiro's
+   chrominance blending uses the same distance). The result is the prior blended towards the
+   propagated colour by 1 / (1 + (distance / reach)^4), so colour fills the region it was put in
+   and the rest, far away or behind strong edges, keeps the prior.
 
 Chroma is OpenCV's YUV U, V on the 0-255 scale (as in `nogan.imaging.keep_luminance`).
 """
@@ -27,8 +28,9 @@ from skimage.graph import MCP_Geometric
 
 WORK_SIDE = 256  # longer side of the working copy, in pixels
 SIGMA = 6.0  # luminance difference (grey levels) at which neighbours stop sharing colour
-REACH = 0.75  # where a hint's colour is half strength in open, flat regions, as a share of the longer side
-EDGE_COST = 10.0  # extra distance, in pixels, for each grey level of edge crossed
+# Distances are shares of the picture's longer side.
+REACH = 0.75  # where a hint's colour is half strength in open, flat regions
+EDGE_COST = 0.04  # extra distance for each grey level of edge crossed: a 50-level edge is 2.5 reaches
 EDGE_FLOOR = 3.0  # grey levels per pixel of gradient that are shading, not an edge: free to cross
 _SMOOTHING = 1.0  # pixels of the working copy: Gaussian blur of the luminance that edges are found on
 _HINT_WEIGHT = 100.0  # mu: hints are near-hard constraints
@@ -53,14 +55,12 @@ def propagate_chroma(luma: np.ndarray, prior: np.ndarray, confidence: np.ndarray
     scale = min(1.0, work_side / max(height, width))
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     small_luma = _shrink(luma, size)
-    small_conf = _shrink(confidence, size)
-    small_target = _shrink(target * confidence[..., None], size) / np.maximum(small_conf, 1e-12)[..., None]
-    # a hint pixel counts in full even when it covers only part of a working pixel
-    small_conf = np.minimum(small_conf / scale ** 2, 1.0)
+    small_conf, small_target = _shrink_hints(confidence, target, size)
     smooth = cv2.GaussianBlur(small_luma, (0, 0), _SMOOTHING)  # grain and fine texture are not edges
     colour = _levin(smooth, _shrink(prior, size), small_conf, small_target, sigma)
+    distance = _geodesic_distance(smooth, small_conf > 0, edge_cost * max(size))
     # full strength near the hints, half at `reach`, nothing a few reaches away (or past strong edges)
-    blend = 1.0 / (1.0 + (_geodesic_distance(smooth, small_conf > 0, edge_cost) / (reach * max(size))) ** 4)
+    blend = 1.0 / (1.0 + (distance / (reach * max(size))) ** 4)
     if scale < 1.0:
         full = _guided_upsample(small_luma, np.dstack([colour, blend]), luma)
         colour, blend = full[:, :, :2], full[:, :, 2]
@@ -71,6 +71,16 @@ def propagate_chroma(luma: np.ndarray, prior: np.ndarray, confidence: np.ndarray
 def _shrink(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     a = np.ascontiguousarray(a, dtype=np.float32)
     return a if a.shape[1::-1] == size else cv2.resize(a, size, interpolation=cv2.INTER_AREA)
+
+
+def _shrink_hints(confidence: np.ndarray, target: np.ndarray,
+                  size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Hint confidence and chroma at `size`: the chroma averaged over the hint pixels of each new pixel."""
+    share = size[0] / confidence.shape[1] * size[1] / confidence.shape[0]
+    small = _shrink(confidence, size)
+    small_target = _shrink(target * confidence[..., None], size) / np.maximum(small, 1e-12)[..., None]
+    # a hint pixel counts in full even when it covers only part of a smaller pixel
+    return np.minimum(small / share, 1.0), small_target
 
 
 def _levin(luma: np.ndarray, prior: np.ndarray, confidence: np.ndarray, target: np.ndarray,
@@ -87,10 +97,7 @@ def _levin(luma: np.ndarray, prior: np.ndarray, confidence: np.ndarray, target: 
                        options={"SymmetricMode": True})  # SPD: symmetric ordering, no pivoting
         return lu.solve(rhs).reshape(height, width, 2).astype(np.float32)
     half = (max(1, width // 2), max(1, height // 2))
-    coarse_confidence = _shrink(confidence, half)
-    coarse_target = _shrink(target * confidence[..., None], half) / np.maximum(coarse_confidence, 1e-12)[..., None]
-    coarse = _levin(_shrink(luma, half), _shrink(prior, half), np.minimum(coarse_confidence * 4, 1.0),
-                    coarse_target, sigma)
+    coarse = _levin(_shrink(luma, half), _shrink(prior, half), *_shrink_hints(confidence, target, half), sigma)
     start = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR).reshape(-1, 2)
     jacobi = sp.diags(1.0 / system.diagonal())
     solution = [spla.cg(system, rhs[:, c], x0=start[:, c], M=jacobi, rtol=1e-4, maxiter=_CG_STEPS)[0]
@@ -117,10 +124,10 @@ def _system(luma: np.ndarray, prior: np.ndarray, confidence: np.ndarray, target:
 
 
 def _geodesic_distance(luma: np.ndarray, sources: np.ndarray, edge_cost: float) -> np.ndarray:
-    """Shortest path length from any source pixel, a pixel costing 1 + edge_cost * its edge strength.
+    """Shortest path length (pixels) from any source pixel, a pixel costing 1 + edge_cost * its edge strength.
 
     Edge strength is the luminance gradient (grey levels per pixel) above EDGE_FLOOR, so a step of
-    d levels costs about edge_cost * d to cross while smooth shading costs nothing extra.
+    d levels costs about edge_cost * d pixels to cross while smooth shading costs nothing extra.
     """
     gradient = np.hypot(cv2.Sobel(luma, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(luma, cv2.CV_32F, 0, 1, ksize=3)) / 8
     costs = 1.0 + edge_cost * np.maximum(gradient - EDGE_FLOOR, 0.0)
