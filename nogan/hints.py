@@ -14,7 +14,7 @@ from typing import Union
 
 import cv2
 import numpy as np
-from PIL import Image, ImageColor, ImageDraw
+from PIL import Image, ImageColor, ImageDraw, UnidentifiedImageError
 
 from .propagation import propagate_chroma
 
@@ -26,8 +26,12 @@ Point = tuple[float, float]  # x, y in pixels
 def load_hints(hints: HintsInput, size: tuple[int, int]) -> np.ndarray:
     """The hints as an H x W x 4 uint8 RGBA array, checked against the photo's `size` (width, height)."""
     if isinstance(hints, (str, os.PathLike)):
-        with Image.open(hints) as image:
-            hints = image.convert("RGBA") if image.mode in ("RGBA", "LA", "PA", "P") else image.copy()
+        try:
+            with Image.open(hints) as image:
+                transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+                hints = image.convert("RGBA") if transparent else image.copy()
+        except (OSError, UnidentifiedImageError) as e:
+            raise ValueError(f"hints={str(hints)!r} is not a picture we can read ({e})") from e
     if isinstance(hints, Image.Image):
         if hints.mode != "RGBA":
             raise ValueError(f"hints must be an RGBA picture (transparent where there is no hint), "

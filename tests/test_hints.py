@@ -110,6 +110,11 @@ def test_hints_from_a_png_file(tmp_path):
     draw_hints((120, 80), points=[((5, 5), "red")]).save(tmp_path / "hints.png")
     hints = load_hints(tmp_path / "hints.png", (120, 80))
     assert hints.shape == (80, 120, 4) and tuple(hints[5, 5]) == (255, 0, 0, 255) and hints[40, 60, 3] == 0
+    Image.new("RGB", (120, 80)).save(tmp_path / "opaque.png")
+    with pytest.raises(ValueError, match="must be an RGBA picture"):
+        load_hints(tmp_path / "opaque.png", (120, 80))
+    with pytest.raises(ValueError, match="not a picture we can read"):
+        load_hints(tmp_path / "missing.png", (120, 80))
 
 
 def test_draw_hints_points_and_strokes():
