@@ -25,6 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from skimage.graph import MCP_Geometric
+from threadpoolctl import threadpool_limits
 
 WORK_SIDE = 256  # longer side of the working copy, in pixels
 SIGMA = 6.0  # luminance difference (grey levels) at which neighbours stop sharing colour
@@ -100,8 +101,10 @@ def _levin(luma: np.ndarray, prior: np.ndarray, confidence: np.ndarray, target: 
     coarse = _levin(_shrink(luma, half), _shrink(prior, half), *_shrink_hints(confidence, target, half), sigma)
     start = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR).reshape(-1, 2)
     jacobi = sp.diags(1.0 / system.diagonal())
-    solution = [spla.cg(system, rhs[:, c], x0=start[:, c], M=jacobi, rtol=1e-4, maxiter=_CG_STEPS)[0]
-                for c in range(2)]
+    # vectors this short gain nothing from BLAS threads, and on a busy machine their spinning costs seconds
+    with threadpool_limits(limits=1, user_api="blas"):
+        solution = [spla.cg(system, rhs[:, c], x0=start[:, c], M=jacobi, rtol=1e-4, maxiter=_CG_STEPS)[0]
+                    for c in range(2)]
     return np.stack(solution, axis=1).reshape(height, width, 2).astype(np.float32)
 
 
