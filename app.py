@@ -10,25 +10,28 @@ from __future__ import annotations
 
 import argparse
 import base64
+import logging
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import gradio as gr
 import PIL.Image
 from gradio.data_classes import ImageData
+from starlette.middleware import Middleware
 
 from nogan.video import VideoLimits
-from webui.handlers import Studio
-from webui.i18n import I18N
+from webui.handlers import RENDER_FACTOR_RANGE, Studio
+from webui.i18n import EN, I18N
 from webui.models import Models
+from webui.page import BrandedPage
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "examples"
 LOGO = HERE / "assets" / "logo.svg"
-RENDER_FACTOR_RANGE = (7, 40)  # what DeOldify's Colab offers
+TITLE = "时光重塑 · Time Reshaped"
 PHOTO_RENDER_FACTOR, VIDEO_RENDER_FACTOR = 35, 21
 COMPARE_CHOICES, COMPARE_DEFAULT = [7, 14, 21, 28, 35, 40], [14, 21, 28, 35]
 QUEUE_SIZE = 64  # waiting requests past this are turned away with "queue full" rather than piling up
@@ -41,6 +44,7 @@ CSS = """
 #header { align-items: center; gap: 1.5rem; }
 #logo img { height: 150px; width: auto; }
 #header h1 { color: #0b2d6b; margin-bottom: 0; }
+#compare-results .grid-wrap { max-height: none; overflow: visible; }
 """
 
 
@@ -49,7 +53,7 @@ class Settings:
     models: tuple[str, ...] = ()  # offered beside the library's own: folders, .pth files, Hub repo ids
     default_model: str | None = None  # for both tabs; otherwise Artistic for photos, Video for videos
     concurrency: int = 1  # model runs at once: one device, one queue
-    workdir: Path = Path(tempfile.gettempdir()) / "nogan-app"
+    workdir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "nogan-app")
 
 
 def photo_input(**kwargs: object) -> gr.Image:
@@ -68,6 +72,15 @@ def photo_input(**kwargs: object) -> gr.Image:
     return image
 
 
+def render_factor_slider(**kwargs: object) -> gr.Slider:
+    """A `gr.Slider` over RENDER_FACTOR_RANGE that hands any value on to the handler, which checks it
+    and answers in the user's language: API callers can send "abc", None or 0, which Gradio's own
+    check would turn into a bare "Error" or an English-only message."""
+    slider = gr.Slider(*RENDER_FACTOR_RANGE, step=1, **kwargs)
+    slider.preprocess = lambda payload: payload
+    return slider
+
+
 def build_demo(settings: Settings = Settings()) -> gr.Blocks:
     extra = [*settings.models, *([settings.default_model] if settings.default_model else [])]
     studio = Studio(Models(extra), settings.workdir, VIDEO_LIMITS)
@@ -76,11 +89,11 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
     on_device = {"concurrency_id": "device", "concurrency_limit": settings.concurrency}
     private = {"api_visibility": "private", "queue": False}
 
-    with gr.Blocks(title="时光重塑 · Time Reshaped", delete_cache=(1800, 3600)) as demo:
+    with gr.Blocks(title=TITLE, delete_cache=(1800, 3600)) as demo:
         with gr.Row(elem_id="header"):
             with gr.Column(scale=0, min_width=200):
                 logo = base64.b64encode(LOGO.read_bytes()).decode()
-                gr.HTML(f'<img src="data:image/svg+xml;base64,{logo}" alt="时光重塑 · NoGAN">', elem_id="logo")
+                gr.HTML(f'<img src="data:image/svg+xml;base64,{logo}" alt="{TITLE}">', elem_id="logo")
             with gr.Column(scale=4):  # one translated string per component: the frontend swaps one each
                 gr.Markdown("# " + I18N("title"))
                 gr.Markdown("### " + I18N("subtitle"))
@@ -90,9 +103,8 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
             with gr.Row():
                 photo_model = gr.Dropdown(choices, value=settings.default_model or "artistic", label=I18N("model"),
                                           info=I18N("model_info"))
-                photo_factor = gr.Slider(*RENDER_FACTOR_RANGE, value=PHOTO_RENDER_FACTOR, step=1,
-                                         label=I18N("render_factor"), info=I18N("render_factor_info"),
-                                         elem_id="photo-factor")
+                photo_factor = render_factor_slider(value=PHOTO_RENDER_FACTOR, label=I18N("render_factor"),
+                                                    info=I18N("render_factor_info"), elem_id="photo-factor")
             photo_status = gr.Markdown()
             with gr.Tab(I18N("tab_one"), id="one"):
                 with gr.Row():
@@ -135,12 +147,13 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
                     video_model = gr.Dropdown(choices, value=settings.default_model or "video",
                                               label=I18N("model"), info=I18N("model_info"))
                     video_status = gr.Markdown()
-                    video_factor = gr.Slider(*RENDER_FACTOR_RANGE, value=VIDEO_RENDER_FACTOR, step=1,
-                                             label=I18N("render_factor"), info=I18N("render_factor_info"),
-                                             elem_id="video-factor")
+                    video_factor = render_factor_slider(value=VIDEO_RENDER_FACTOR, label=I18N("render_factor"),
+                                                        info=I18N("render_factor_info"), elem_id="video-factor")
                     stabilization = gr.Slider(0, 1, value=0.5, step=0.05, label=I18N("stabilization"),
                                               info=I18N("stabilization_info"))
                     every_frame = gr.Checkbox(False, label=I18N("every_frame"), info=I18N("every_frame_info"))
+                    allow_truncated = gr.Checkbox(False, label=I18N("allow_truncated"),
+                                                  info=I18N("allow_truncated_info"))
                     with gr.Row():
                         video_button = gr.Button(I18N("colorize_video"), variant="primary")
                         cancel_button = gr.Button(I18N("cancel"), variant="stop")
@@ -161,7 +174,8 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
                              ).then(studio.model_status, photo_model, photo_status, **private)
         compare_gallery.select(studio.pick_render_factor, compared, photo_factor, **private)
         video_run = video_button.click(studio.colorize_video,
-                                       [video, video_model, video_factor, stabilization, every_frame],
+                                       [video, video_model, video_factor, stabilization, every_frame,
+                                        allow_truncated],
                                        [video_out, video_file], api_name="colorize_video",
                                        show_progress_on=video_out, **on_device)
         video_run.then(studio.model_status, video_model, video_status, **private)
@@ -192,9 +206,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("webui").setLevel(logging.INFO)  # a line per user mistake; faults keep their traceback
     demo = build_demo(Settings(tuple(args.models), args.default_model, args.concurrency))
     # host and port: Gradio reads GRADIO_SERVER_NAME and GRADIO_SERVER_PORT itself
-    demo.launch(share=args.share, i18n=I18N, max_file_size=VIDEO_LIMITS.max_file_bytes, theme=THEME, css=CSS)
+    page = Middleware(BrandedPage, title=TITLE, description=f"{EN['subtitle']}. {EN['intro']}")
+    demo.launch(share=args.share, i18n=I18N, max_file_size=VIDEO_LIMITS.max_file_bytes, theme=THEME, css=CSS,
+                app_kwargs={"middleware": [page]})
 
 
 if __name__ == "__main__":

@@ -4,16 +4,16 @@
     python benchmarks/photo.py --models artistic --render-factors 35 --repeats 3
 
 The published checkpoints are used when they can be had (cache, $NOGAN_WEIGHTS_DIR or download);
-otherwise deterministic synthetic weights of the same architecture are built with
-../shared/reference/synth_weights.py (speed does not depend on the weight values). Each result
-also gives how far the auto-precision photo is from the fp32 one, in grey levels.
+otherwise deterministic synthetic weights of the same architecture are built by
+`nogan.weights.synthetic` from the key manifests in tests/reference/ (speed does not depend on the
+weight values). Each result also gives how far the auto-precision photo is from the fp32 one, in
+grey levels.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,8 +26,9 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from nogan import Colorizer, WeightsUnavailableError  # noqa: E402
 from nogan.weights.registry import MODELS  # noqa: E402
+from nogan.weights.synthetic import save_synthetic_checkpoint  # noqa: E402
 
-REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared" / "reference"
+MANIFESTS = Path(__file__).resolve().parent.parent / "tests" / "reference"
 
 
 def test_photo(width: int = 1200, height: int = 800) -> Image.Image:
@@ -45,10 +46,9 @@ def model_source(name: str, workdir: Path) -> tuple[str, str]:
         return name, "published"
     except WeightsUnavailableError:
         pass
-    keys = REFERENCE / f"{'artistic' if MODELS[name].config.decoder == 'deep' else 'stable'}_keys.tsv"
+    keys = MANIFESTS / f"{'artistic' if MODELS[name].config.decoder == 'deep' else 'stable'}_keys.tsv"
     path = workdir / f"{name}_synthetic.pth"
-    subprocess.run([sys.executable, str(REFERENCE / "synth_weights.py"), str(keys), str(path)],
-                   check=True, capture_output=True)
+    save_synthetic_checkpoint(keys, path)
     return str(path), "synthetic"
 
 

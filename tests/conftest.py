@@ -1,7 +1,9 @@
-"""Shared fixtures: the reference folder and a tiny, seeded model in our own format."""
+"""Shared fixtures: the compatibility reference and a tiny, seeded model in our own format."""
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ import torch
 from nogan import Colorizer, GeneratorConfig, UnetGenerator, save_pretrained
 
 REPO = Path(__file__).resolve().parent.parent
-REFERENCE = REPO.parent / "shared" / "reference"
+REFERENCE = REPO / "tests" / "reference"  # the original implementation's recorded outputs
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 TINY_CONFIG = GeneratorConfig(encoder="efficientnet_lite0", decoder="wide", nf_factor=0.0625)
 
@@ -28,10 +30,20 @@ def make_tiny_model(folder: Path, seed: int = 0) -> Path:
                            dtype=torch.float32)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def temp_folder(tmp_path_factory) -> Iterator[Path]:
+    """What the code under test puts in "the" temp folder (Gradio's caches, the app's results,
+    ffmpeg, Chromium) goes to this run's own folder, which pytest removes after a passing run."""
+    folder = tmp_path_factory.mktemp("tmp")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TMPDIR", str(folder))  # child processes: app.py, ffmpeg, Chromium
+        patch.setenv("GRADIO_TEMP_DIR", str(folder / "gradio"))
+        patch.setattr(tempfile, "tempdir", str(folder))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
-    if not REFERENCE.is_dir():
-        pytest.fail(f"the compatibility reference {REFERENCE} is missing (it ships beside the repo)")
     return REFERENCE
 
 

@@ -1,7 +1,9 @@
 """The running app through its named API endpoints, as a `gradio_client` user calls them."""
 from __future__ import annotations
 
+import re
 import subprocess
+import urllib.request
 import zipfile
 from concurrent.futures import wait
 from pathlib import Path
@@ -40,6 +42,23 @@ def ffmpeg_streams(path: str) -> str:
 
 def decode(path: str, *args: str) -> bytes:
     return subprocess.run([FFMPEG, "-v", "error", "-i", path, *args, "-"], capture_output=True, check=True).stdout
+
+
+def test_the_page_names_this_app_not_gradio(app_url):
+    with urllib.request.urlopen(app_url) as response:
+        page = response.read().decode()
+    head = page[:page.index("<script")]  # what link previews and search engines read
+    assert "<title>时光重塑 · Time Reshaped</title>" in head
+    tags = dict(re.findall(r'<meta\s+(?:property|name)="((?:og|twitter):\w+)"\s+content="([^"]*)"', head))
+    assert tags["og:title"] == tags["twitter:title"] == "时光重塑 · Time Reshaped"
+    assert tags["og:description"].startswith("NoGAN black-and-white image restoration.")
+    assert "Gradio" not in head and "gradio.app" not in head
+
+
+@pytest.mark.parametrize("factor", ["abc", None, 0])
+def test_a_bad_render_factor_is_explained_in_the_users_words(client, model, factor):
+    with pytest.raises(AppError, match="The render factor must be a whole number from 7 to 40."):
+        client.predict(handle_file(EXAMPLES / "coffee.jpg"), model, factor, api_name="/colorize_photo")
 
 
 def test_photo_endpoint_returns_the_full_resolution_result(client, model):

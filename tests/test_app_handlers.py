@@ -1,11 +1,13 @@
 """The app's handlers, called directly: real pictures through the tiny model, no server."""
 from __future__ import annotations
 
+import logging
 import os
 import re
 import string
 import threading
 import time
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -15,9 +17,10 @@ import pytest
 from PIL import Image
 
 import app
+import webui.gpu
 import webui.handlers
 import webui.models
-from nogan import Colorizer, OutOfMemoryError, WeightsUnavailableError
+from nogan import Colorizer, FFmpegError, OutOfMemoryError, VideoCancelled, WeightsUnavailableError
 from nogan.video import VideoLimits
 from webui.handlers import PREVIEW_SIDE, Studio
 from webui.i18n import EN, TRANSLATIONS, language_of, text
@@ -77,9 +80,29 @@ def test_photo_errors_a_user_can_cause(studio, model, tmp_path):
     Image.new("1", (9000, 8000)).save(huge)  # 72 megapixels, but a small file
     with pytest.raises(gr.Error, match="too large: at most 64 megapixels"):
         studio.colorize_photo(str(huge), model, 8)
-    for factor in (0, 35.5, 101):
-        with pytest.raises(gr.Error, match="render factor must be a whole number from 1 to 100"):
+    for factor in (6, 35.5, 41, "abc", None, float("nan")):  # the API takes anything
+        with pytest.raises(gr.Error, match="The render factor must be a whole number from 7 to 40."):
             studio.colorize_photo(str(EXAMPLES / "camera.jpg"), model, factor)
+    with pytest.raises(gr.Error) as error:
+        studio.colorize_photo(str(EXAMPLES / "camera.jpg"), model, "abc", ZH)
+    assert error.value.message == "渲染因子必须是 7 到 40 之间的整数。"
+    assert app.RENDER_FACTOR_RANGE == (7, 40)  # the sliders' range is the handlers' check
+
+
+def test_user_errors_are_one_log_line_and_faults_keep_their_traceback(studio, model, caplog, monkeypatch):
+    caplog.set_level(logging.INFO, logger="webui")
+    with pytest.raises(gr.Error) as error:
+        studio.colorize_photo(None, model, 8)
+    assert not error.value.print_exception  # Gradio prints no traceback for it
+    assert [r.getMessage() for r in caplog.records] == ["user error: Please upload a photo first."]
+
+    def broken(*args, **kwargs):
+        raise FFmpegError("ffmpeg failed encoding x.mp4 (exit code 1)")
+
+    monkeypatch.setattr(webui.handlers, "colorize_video", broken)
+    with pytest.raises(gr.Error) as error:
+        studio.colorize_video(str(EXAMPLES / "old_film.mp4"), model, 7, 0.5)
+    assert error.value.print_exception and "ffmpeg failed" in error.value.message
 
 
 def test_running_out_of_memory_is_explained(studio, model, monkeypatch):
@@ -128,6 +151,70 @@ def test_compare_orders_the_factors_and_a_click_picks_one(studio, model):
         studio.compare_render_factors(str(EXAMPLES / "chelsea.jpg"), model, [])
 
 
+def test_failed_and_cancelled_requests_leave_no_folder_behind(tiny_model_dir, tmp_path, monkeypatch):
+    studio = Studio(Models([str(tiny_model_dir)]), tmp_path / "work", app.VIDEO_LIMITS)
+    broken = tmp_path / "broken.png"
+    broken.write_text("this is text")
+    with pytest.raises(gr.Error, match="not a picture"):
+        studio.colorize_photos([str(broken), str(broken)], str(tiny_model_dir), 8)
+    fake = tmp_path / "film.mp4"
+    fake.write_text("not a film")
+    with pytest.raises(gr.Error, match="not a video"):
+        studio.colorize_video(str(fake), str(tiny_model_dir), 7, 0.5)
+
+    def cancelled(*args, **kwargs):
+        raise VideoCancelled("cancelled after 8 frames")
+
+    monkeypatch.setattr(webui.handlers, "colorize_video", cancelled)
+    with pytest.raises(gr.Error, match="Video colouring cancelled."):
+        studio.colorize_video(str(EXAMPLES / "old_film.mp4"), str(tiny_model_dir), 7, 0.5)
+    assert list(studio.workdir.iterdir()) == []
+
+
+def test_a_film_that_ends_early_is_refused_or_coloured_with_a_note(studio, model, tmp_path):
+    film = tmp_path / "reel.mp4"
+    data = (EXAMPLES / "old_film.mp4").read_bytes()
+    film.write_bytes(data[:len(data) // 2])
+    with pytest.raises(gr.Error) as error:
+        studio.colorize_video(str(film), model, 7, 0.5, False, False, ZH)
+    assert re.fullmatch(r"这段视频提前结束：96 帧中只能读取 \d+ 帧（文件可能不完整）。.*", error.value.message)
+    with pytest.warns(UserWarning, match=r"This video ends early: \d+ of its 96 frames could be read, and those"):
+        _, download = studio.colorize_video(str(film), model, 7, 0.5, False, True)
+    assert Path(download).name == "reel_colorized.mp4"
+
+
+def test_the_model_work_of_every_handler_runs_inside_spaces_gpu(tiny_model_dir, tmp_path, monkeypatch):
+    """On ZeroGPU a GPU exists only inside functions decorated with `spaces.GPU`."""
+    inside, asked = [], []
+
+    def gpu(function, duration):
+        def lent(*args, **kwargs):
+            asked.append(duration(*args, **kwargs) if callable(duration) else duration)
+            inside.append(True)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                inside.pop()
+        return lent
+
+    monkeypatch.setattr(webui.gpu.spaces, "GPU", gpu)
+    colorize = Colorizer.colorize
+
+    def colorize_on_gpu(self, *args, **kwargs):
+        assert inside, "the model ran outside spaces.GPU"
+        return colorize(self, *args, **kwargs)
+
+    monkeypatch.setattr(Colorizer, "colorize", colorize_on_gpu)
+    studio, model = Studio(Models([str(tiny_model_dir)]), tmp_path, app.VIDEO_LIMITS), str(tiny_model_dir)
+    studio.colorize_photo(str(EXAMPLES / "camera.jpg"), model, 8)
+    studio.colorize_photos([str(EXAMPLES / "camera.jpg")] * 3, model, 8)
+    studio.compare_render_factors(str(EXAMPLES / "camera.jpg"), model, [7, 8])
+    studio.colorize_video(str(EXAMPLES / "old_film.mp4"), model, 7, 0.5)
+    photo, batch, compare, film = asked
+    assert photo < batch and compare < batch and film > batch  # 96 frames ask for longer than 3 photos
+    assert film <= webui.gpu.MAX_SECONDS
+
+
 def test_video_limits_and_wrong_files_are_plain_errors(tiny_model_dir, tmp_path):
     strict = Studio(Models([str(tiny_model_dir)]), tmp_path, VideoLimits(max_duration_s=2, max_pixels=1920 * 1080,
                                                                           max_file_bytes=2**20))
@@ -159,7 +246,7 @@ def test_cancel_stops_only_that_sessions_video(studio, model):
 
     def run() -> None:
         try:
-            studio.colorize_video(str(EXAMPLES / "old_film.mp4"), model, 7, 0.5, False, ZH)
+            studio.colorize_video(str(EXAMPLES / "old_film.mp4"), model, 7, 0.5, False, request=ZH)
         except gr.Error as e:
             outcome["error"] = e
 
@@ -186,6 +273,9 @@ def test_a_model_that_cannot_be_downloaded_falls_back_to_lite(tiny_model_dir, mo
     with pytest.warns(UserWarning, match="Model Artistic cannot be downloaded here, so the offline Lite model"):
         colorizer = models.get("artistic", "en", progress=lambda *a, **k: None)
     assert colorizer.info.name == "tiny"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the toast once per model: the status line keeps saying it
+        assert models.get("artistic", "en", progress=lambda *a, **k: None) is colorizer
     assert models.status("artistic", "zh") == "模型 **Artistic** 离线不可用，已改用 **Lite**。"
 
     monkeypatch.setattr(webui.models, "LITE", "not-bundled")  # as if no offline model shipped

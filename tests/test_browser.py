@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from app import TITLE
 from test_app_server import EXAMPLES, REPO
 
 pytest_plugins = ["test_app_server"]
@@ -23,6 +24,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 SAVE_SCREENSHOTS = os.environ.get("SAVE_SCREENSHOTS") == "1"
 RUN_TIMEOUT_MS = 120_000
+# Each character drawn on a canvas in the heading's font: without a CJK font, every one of them is the
+# same empty box (tofu), the one a private-use character gets.
+GLYPHS_JS = """font => ['时', '光', '\\uE000'].map(ch => {
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 64;
+    const context = canvas.getContext('2d');
+    context.font = font;
+    context.fillText(ch, 4, 48);
+    return Array.from(context.getImageData(0, 0, 64, 64).data).join();
+})"""
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +59,12 @@ def choose_model(page: Page, label: str) -> None:
 def chroma(png: bytes) -> float:
     a = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.float32)
     return float(np.abs(a - a.mean(axis=2, keepdims=True)).mean())
+
+
+def test_the_logo_needs_no_font():
+    """Its lettering is drawn as paths (assets/render_lettering.py), so it shows on machines without CJK fonts."""
+    logo = (REPO / "assets" / "logo.svg").read_text(encoding="utf-8")
+    assert "<text" not in logo and 'aria-label="时光重塑"' in logo
 
 
 def test_the_page_is_up_before_any_model_is_downloaded(browser, app_url):
@@ -95,6 +112,8 @@ def test_compare_render_factors_and_pick_one(browser, app_url):
     page.get_by_role("button", name="Compare", exact=True).click()
     results = page.locator("#compare-results img")
     expect(results).to_have_count(4, timeout=RUN_TIMEOUT_MS)
+    last, gallery = results.nth(3).bounding_box(), page.locator("#compare-results").bounding_box()
+    assert last["y"] + last["height"] <= gallery["y"] + gallery["height"]  # the second row is whole
     page.locator("#compare-results").get_by_role("button", name="Thumbnail 2 of 4").click()
     expect(page.locator("#photo-factor input[type=number]")).to_have_value("21")
     page.context.close()
@@ -136,7 +155,12 @@ def test_cancel_stops_a_running_video(browser, app_url):
 
 def test_chinese_browsers_get_chinese_labels_and_errors(browser, app_url):
     page = open_app(browser, app_url, locale="zh-CN")
-    expect(page.get_by_role("heading", name="时光重塑")).to_be_visible()
+    heading = page.get_by_role("heading", name="时光重塑")
+    expect(heading).to_be_visible()
+    assert page.title() == TITLE
+    font = heading.evaluate("h => getComputedStyle(h).font")
+    shi, guang, tofu = page.evaluate(GLYPHS_JS, font)
+    assert len({shi, guang, tofu}) == 3, f"the Chinese text renders as empty boxes in {font}: install fonts-noto-cjk"
     expect(page.get_by_text("黑白照片：上传、拖放或粘贴")).to_be_visible()
     page.get_by_role("button", name="上色", exact=True).click()
     expect(page.get_by_text("请先上传一张照片。")).to_be_visible()

@@ -6,9 +6,12 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 
-from nogan.cli import main
+import nogan.colorizer
+from nogan.cli import PRECISION_CHOICES, main
+from nogan.device import PRECISIONS
 
 from conftest import REPO
 
@@ -56,8 +59,51 @@ def test_usage_errors(tmp_path, capsys):
     assert "no such file or folder" in capsys.readouterr().err
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert main([str(empty), "-m", "no-such-model.pth"]) == 2
-    assert "artistic, stable, video" in capsys.readouterr().err
+    assert main([str(empty)]) == 2
+    assert f"no images or videos in {empty} (looked for .avi .bmp" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option, message", [
+    (["-r", "0"], "render_factor=0 must be an integer from 1 to 100"),
+    (["-r", "101"], "render_factor=101 must be an integer from 1 to 100"),
+    (["-m", "no-such-model.pth"], "neither a known model (artistic, stable, video"),
+    (["--stabilization", "2"], "--stabilization 2.0 must be from 0 (off) to 1"),
+    (["--keyframe-interval", "0"], "--keyframe-interval 0 must be 1 (every frame) or more"),
+    (["--device", "gpu7"], "gpu7"),
+])
+def test_bad_options_are_usage_errors_before_any_model_is_loaded(tmp_path, capsys, monkeypatch, option, message):
+    monkeypatch.setattr(nogan.colorizer, "load_colorizer", lambda *a, **k: pytest.fail("the model was loaded"))
+    with pytest.raises(SystemExit) as exit_:
+        main([str(_photo(tmp_path / "p.png")), *option])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.startswith("usage: python -m nogan") and message in err
+
+
+def test_output_folder_same_as_input_folder_says_so(tmp_path, capsys):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo(photos / "wedding.jpg")
+    assert main([str(photos), "-o", str(photos)]) == 2
+    err = capsys.readouterr().err
+    assert f"the output folder {photos} is the input folder {photos}" in err and "choose another with -o" in err
+    assert [p.name for p in photos.iterdir()] == ["wedding.jpg"]
+
+
+def test_an_input_folder_inside_the_output_folder_is_searched(tiny_model_dir, tmp_path, monkeypatch):
+    (tmp_path / "photos").mkdir()
+    _photo(tmp_path / "photos" / "wedding.jpg")
+    monkeypatch.chdir(tmp_path)
+    assert main(["photos", "-o", ".", "-m", str(tiny_model_dir), "--precision", "fp32", "-r", "4"]) == 0
+    assert (tmp_path / "wedding_colorized.png").is_file()
+
+
+def test_help_is_quick_because_pytorch_is_not_imported_for_it():
+    code = ("import runpy, sys\nsys.argv = ['nogan', '--help']\n"
+            "try:\n    runpy.run_module('nogan', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "print('torch' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert "--allow-truncated" in run.stdout and run.stdout.split()[-1] == "False"
+    assert sorted(PRECISION_CHOICES) == sorted(PRECISIONS)
 
 
 def test_module_entry_point(tiny_model_dir, tmp_path):

@@ -1,9 +1,7 @@
-"""Compatibility with the published DeOldify generators, proven against ../shared/reference."""
+"""Compatibility with the published DeOldify generators, proven against tests/reference/."""
 from __future__ import annotations
 
 import copy
-import subprocess
-import sys
 from collections import OrderedDict
 
 import numpy as np
@@ -15,17 +13,17 @@ from nogan import Colorizer, WeightsMismatchError, load_model
 from nogan.models import winograd
 from nogan.weights.deoldify import convert_state_dict, infer_config
 from nogan.weights.loader import read_checkpoint
+from nogan.weights.synthetic import save_synthetic_checkpoint
 
 MODELS = ["artistic", "stable"]
 
 
 @pytest.fixture(scope="module", params=MODELS)
 def original_checkpoint(request, reference_dir, tmp_path_factory):
-    """Synthetic weights in the original key layout, written by the reference's own script."""
+    """Synthetic weights in the original key layout: the ones the reference outputs were recorded with."""
     name = request.param
     path = tmp_path_factory.mktemp(name) / f"{name}_synthetic.pth"
-    subprocess.run([sys.executable, str(reference_dir / "synth_weights.py"),
-                    str(reference_dir / f"{name}_keys.tsv"), str(path)], check=True, capture_output=True)
+    save_synthetic_checkpoint(reference_dir / f"{name}_keys.tsv", path)
     return name, path
 
 

@@ -6,9 +6,9 @@ anything a user can cause, so that one bad upload never disturbs anyone else's w
 from __future__ import annotations
 
 import contextlib
+import math
 import shutil
 import tempfile
-import threading
 import time
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -17,16 +17,18 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image
 
-from nogan import (ImageTooLargeError, InvalidImageError, NoganError, OutOfMemoryError,
-                   validate_render_factor)
-from nogan.colorizer import MAX_RENDER_FACTOR
+from nogan import ImageTooLargeError, InvalidImageError, NoganError, OutOfMemoryError
 from nogan.imaging import load_image
-from nogan.video import VideoLimits, colorize_video
-from nogan.video.errors import FFmpegError, InvalidVideoError, VideoCancelled, VideoTooLargeError
+from nogan.video import VideoLimits, VideoResult, colorize_video
+from nogan.video.errors import InvalidVideoError, TruncatedVideoError, VideoCancelled, VideoTooLargeError
 
+from .errors import user_error
+from .gpu import PHOTO_SECONDS, factors_duration, on_gpu, photos_duration, video_duration
 from .i18n import language_of, text
+from .jobs import VideoJobs
 from .models import Models
 
+RENDER_FACTOR_RANGE = (7, 40)  # what DeOldify's Colab offers: the sliders' range and the handlers' check
 PREVIEW_SIDE = 1600  # on-screen previews; downloads keep the full resolution
 RESULT_TTL_S = 3600  # results stay downloadable for an hour, then their folder is removed
 Gallery = list[tuple[Image.Image, str]]
@@ -49,35 +51,12 @@ def preview(image: Image.Image) -> Image.Image:
     return small
 
 
-class VideoJobs:
-    """One cancel flag per browser session: the Cancel button stops that session's video only."""
-
-    def __init__(self) -> None:
-        self._flags: dict[str, threading.Event] = {}
-        self._lock = threading.Lock()
-
-    @contextlib.contextmanager
-    def track(self, session: str) -> Iterator[threading.Event]:
-        flag = threading.Event()
-        with self._lock:
-            self._flags[session] = flag
-        try:
-            yield flag
-        finally:
-            with self._lock:
-                if self._flags.get(session) is flag:
-                    del self._flags[session]
-
-    def cancel(self, session: str) -> bool:
-        with self._lock:
-            flag = self._flags.get(session)
-        if flag is not None:
-            flag.set()
-        return flag is not None
-
-
 class Studio:
-    """The handlers, sharing the models, the limits and a folder for results."""
+    """The handlers, sharing the models, the limits and a folder for results.
+
+    Each handler checks its inputs and loads its model, then hands the model work to a function
+    that runs on a lent GPU under ZeroGPU (see `webui.gpu`); its arguments are plain values.
+    """
 
     def __init__(self, models: Models, workdir: Path, video_limits: VideoLimits, max_photos: int = 24):
         self.models = models
@@ -86,6 +65,10 @@ class Studio:
         self.video_limits = video_limits
         self.max_photos = max_photos
         self.jobs = VideoJobs()
+        self._photo_on_gpu = on_gpu(self._colour_photo, PHOTO_SECONDS)
+        self._photos_on_gpu = on_gpu(self._colour_photos, photos_duration)
+        self._factors_on_gpu = on_gpu(self._colour_factors, factors_duration)
+        self._video_on_gpu = on_gpu(self._colour_video, video_duration)
 
     # --- photos -------------------------------------------------------------------------------
     def colorize_photo(self, photo: str | None, model: str, render_factor: float,
@@ -94,16 +77,14 @@ class Studio:
         """Colour one photo: a before/after pair of previews, and the full-resolution PNG."""
         lang = language(request)
         if not photo:
-            raise gr.Error(text("err_no_photo", lang))
+            raise user_error(text("err_no_photo", lang))
         factor = self._render_factor(render_factor, lang)
-        colorizer = self.models.get(model, lang, progress)
-        progress(0.5, desc=text("colorizing", lang))
-        with self._plain_errors(lang, colorizer.max_pixels):
-            original = load_image(photo, colorizer.max_pixels)
-            colored = colorizer.colorize(original, factor)
-        path = self._new_folder() / f"{Path(photo).stem}_colorized.png"
-        colored.save(path)
-        return (preview(original), preview(colored)), str(path)
+        self.models.get(model, lang, progress)  # downloads and loads before the GPU is asked for
+        before, colored = self._photo_on_gpu(photo, model, factor, lang, progress)
+        with self._result_folder() as folder:
+            path = folder / f"{Path(photo).stem}_colorized.png"
+            colored.save(path)
+        return (before, preview(colored)), str(path)
 
     def colorize_photos(self, photos: Sequence[str] | None, model: str, render_factor: float,
                         request: gr.Request | None = None,
@@ -112,32 +93,30 @@ class Studio:
         Unreadable files are skipped with a warning, so one bad file does not spoil the rest."""
         lang = language(request)
         if not photos:
-            raise gr.Error(text("err_no_photos", lang))
+            raise user_error(text("err_no_photos", lang))
         if len(photos) > self.max_photos:
-            raise gr.Error(text("err_too_many", lang, count=self.max_photos))
+            raise user_error(text("err_too_many", lang, count=self.max_photos))
         factor = self._render_factor(render_factor, lang)
-        colorizer = self.models.get(model, lang, progress)
-        folder, gallery, saved, skipped = self._new_folder(), [], [], []
-        for done, photo in enumerate(photos):
-            progress(done / len(photos), desc=text("photo_n_of", lang, done=done + 1, total=len(photos)))
-            try:
-                with self._plain_errors(lang, colorizer.max_pixels):
-                    colored = colorizer.colorize(photo, factor)
-            except gr.Error as e:
-                skipped.append((Path(photo).name, e))
-                continue
-            path = _unique(folder / f"{Path(photo).stem}_colorized.png")
-            colored.save(path)
-            gallery.append((preview(colored), path.name))
-            saved.append(path)
-        if not saved:
-            raise skipped[-1][1]
-        for name, error in skipped:
-            gr.Warning(text("skipped_file", lang, name=name, reason=error.message))
-        archive = folder / "colorized.zip"
-        with zipfile.ZipFile(archive, "w") as zf:  # PNGs are compressed already: store them as they are
-            for path in saved:
-                zf.write(path, path.name)
+        self.models.get(model, lang, progress)
+        results = self._photos_on_gpu(list(photos), model, factor, lang, progress)
+        gallery, saved, skipped = [], [], []
+        with self._result_folder() as folder:
+            for photo, (colored, reason) in zip(photos, results):
+                if colored is None:
+                    skipped.append((Path(photo).name, reason))
+                    continue
+                path = _unique(folder / f"{Path(photo).stem}_colorized.png")
+                colored.save(path)
+                gallery.append((preview(colored), path.name))
+                saved.append(path)
+            if not saved:
+                raise gr.Error(skipped[-1][1], print_exception=False)  # logged as each file failed
+            archive = folder / "colorized.zip"
+            with zipfile.ZipFile(archive, "w") as zf:  # PNGs are compressed already: store them as they are
+                for path in saved:
+                    zf.write(path, path.name)
+        for name, reason in skipped:
+            gr.Warning(text("skipped_file", lang, name=name, reason=reason))
         return gallery, str(archive)
 
     def compare_render_factors(self, photo: str | None, model: str, factors: Sequence[float],
@@ -146,18 +125,12 @@ class Studio:
         """Colour one photo at several render factors: captioned previews, and the factors in order."""
         lang = language(request)
         if not photo:
-            raise gr.Error(text("err_no_photo", lang))
+            raise user_error(text("err_no_photo", lang))
         if not factors:
-            raise gr.Error(text("err_no_factors", lang))
+            raise user_error(text("err_no_factors", lang))
         ordered = sorted({self._render_factor(f, lang) for f in factors})
-        colorizer = self.models.get(model, lang, progress)
-        gallery = []
-        with self._plain_errors(lang, colorizer.max_pixels):
-            original = preview(load_image(photo, colorizer.max_pixels))  # the comparison is on screen only
-            for done, factor in enumerate(ordered):
-                progress(done / len(ordered), desc=text("caption_factor", lang, factor=factor))
-                gallery.append((colorizer.colorize(original, factor), text("caption_factor", lang, factor=factor)))
-        return gallery, ordered
+        self.models.get(model, lang, progress)
+        return self._factors_on_gpu(photo, model, ordered, lang, progress), ordered
 
     @staticmethod
     def pick_render_factor(factors: list[int], event: gr.SelectData) -> int:
@@ -166,31 +139,27 @@ class Studio:
 
     # --- video --------------------------------------------------------------------------------
     def colorize_video(self, video: str | None, model: str, render_factor: float, stabilization: float,
-                       every_frame: bool = False, request: gr.Request | None = None,
-                       progress: gr.Progress = gr.Progress()) -> tuple[str, str]:
+                       every_frame: bool = False, allow_truncated: bool = False,
+                       request: gr.Request | None = None, progress: gr.Progress = gr.Progress()) -> tuple[str, str]:
         """Colour a video, keeping its sound: the MP4 for the player and for the download.
 
         `every_frame` sends every frame through the model; otherwise the library's default (on a
         CPU, every other frame, the others borrowing its colour along the motion).
+        `allow_truncated` colours what can be read of a file that ends early, and says so.
         """
         lang = language(request)
         if not video:
-            raise gr.Error(text("err_no_video", lang))
+            raise user_error(text("err_no_video", lang))
         factor = self._render_factor(render_factor, lang)
-        colorizer = self.models.get(model, lang, progress)
+        self.models.get(model, lang, progress)
         progress(0.0, desc=text("reading_video", lang))
-
-        def report(done: int, total: int | None, eta_seconds: float | None) -> None:
-            left = text("colorizing", lang) if eta_seconds is None else \
-                text("time_left", lang, eta=_duration(eta_seconds, lang))
-            progress((done, total), desc=left, unit=text("frames", lang))
-
-        path = self._new_folder() / f"{Path(video).stem}_colorized.mp4"
-        session = request.session_hash if request else ""
-        with self.jobs.track(session) as cancel, self._plain_errors(lang, colorizer.max_pixels):
-            colorize_video(video, path, colorizer, factor, stabilization=float(stabilization),
-                           keyframe_interval=1 if every_frame else None, limits=self.video_limits,
-                           progress=report, cancel=cancel)
+        with self._result_folder() as folder:
+            path = folder / f"{Path(video).stem}_colorized.mp4"
+            result = self._video_on_gpu(video, model, str(path), factor, float(stabilization), bool(every_frame),
+                                        bool(allow_truncated), lang, request.session_hash if request else "",
+                                        progress)
+        if result.frames_declared is not None:
+            gr.Warning(text("truncated_note", lang, frames=result.frames, declared=result.frames_declared))
         return str(path), str(path)
 
     def cancel_video(self, request: gr.Request | None = None) -> None:
@@ -200,52 +169,115 @@ class Studio:
     def video_limits_text(self, request: gr.Request | None = None) -> str:
         return text("video_limits", language(request), **video_limit_values(self.video_limits))
 
+    # --- the model work, on a lent GPU under ZeroGPU --------------------------------------------
+    def _colour_photo(self, photo: str, model: str, factor: int, lang: str,
+                      progress: gr.Progress) -> tuple[Image.Image, Image.Image]:
+        """(a preview of the original, the coloured photo at full resolution)"""
+        colorizer = self.models.get(model, lang, progress)
+        progress(0.5, desc=text("colorizing", lang))
+        with self._plain_errors(lang, colorizer.max_pixels):
+            original = load_image(photo, colorizer.max_pixels)
+            return preview(original), colorizer.colorize(original, factor)
+
+    def _colour_photos(self, photos: list[str], model: str, factor: int, lang: str,
+                       progress: gr.Progress) -> list[tuple[Image.Image | None, str | None]]:
+        """(coloured photo, None) or (None, why it could not be coloured) for each photo."""
+        colorizer = self.models.get(model, lang, progress)
+        results = []
+        for done, photo in enumerate(photos):
+            progress(done / len(photos), desc=text("photo_n_of", lang, done=done + 1, total=len(photos)))
+            try:
+                with self._plain_errors(lang, colorizer.max_pixels):
+                    results.append((colorizer.colorize(photo, factor), None))
+            except gr.Error as e:
+                results.append((None, e.message))
+        return results
+
+    def _colour_factors(self, photo: str, model: str, factors: list[int], lang: str,
+                        progress: gr.Progress) -> Gallery:
+        colorizer = self.models.get(model, lang, progress)
+        gallery = []
+        with self._plain_errors(lang, colorizer.max_pixels):
+            original = preview(load_image(photo, colorizer.max_pixels))  # the comparison is on screen only
+            for done, factor in enumerate(factors):
+                caption = text("caption_factor", lang, factor=factor)
+                progress(done / len(factors), desc=caption)
+                gallery.append((colorizer.colorize(original, factor), caption))
+        return gallery
+
+    def _colour_video(self, video: str, model: str, dst: str, factor: int, stabilization: float, every_frame: bool,
+                      allow_truncated: bool, lang: str, session: str, progress: gr.Progress) -> VideoResult:
+        colorizer = self.models.get(model, lang, progress)
+
+        def report(done: int, total: int | None, eta_seconds: float | None) -> None:
+            left = text("colorizing", lang) if eta_seconds is None else \
+                text("time_left", lang, eta=_duration(eta_seconds, lang))
+            progress((done, total), desc=left, unit=text("frames", lang))
+
+        with self.jobs.track(session) as cancel, self._plain_errors(lang, colorizer.max_pixels):
+            return colorize_video(video, dst, colorizer, factor, stabilization=stabilization,
+                                  keyframe_interval=1 if every_frame else None, limits=self.video_limits,
+                                  progress=report, cancel=cancel, allow_truncated=allow_truncated)
+
     # --- shared -------------------------------------------------------------------------------
     def model_status(self, model: str, request: gr.Request | None = None) -> str:
         return self.models.status(model, language(request))
 
     @staticmethod
-    def _render_factor(value: float, lang: str) -> int:
+    def _render_factor(value: object, lang: str) -> int:
+        """The sliders' whole number in RENDER_FACTOR_RANGE; API callers may send anything."""
         try:
-            if int(value) != value:
-                raise ValueError(value)
-            return validate_render_factor(int(value))
+            number = float(value)
         except (TypeError, ValueError):
-            raise gr.Error(text("err_render_factor", lang, low=1, high=MAX_RENDER_FACTOR)) from None
+            number = math.nan
+        low, high = RENDER_FACTOR_RANGE
+        if not (number.is_integer() and low <= number <= high):
+            raise user_error(text("err_render_factor", lang, low=low, high=high))
+        return int(number)
 
     @contextlib.contextmanager
     def _plain_errors(self, lang: str, max_pixels: int) -> Iterator[None]:
-        """The library's errors, reworded for people; anything else is a bug and stays a traceback."""
+        """The library's errors, reworded for people; those a user cannot cause keep their traceback."""
         try:
             yield
         except NoganError as e:
-            raise gr.Error(self._explain(e, lang, max_pixels)) from e
+            message = self._explain(e, lang, max_pixels)
+            if message is None:
+                raise gr.Error(text("err_other", lang, detail=e)) from e
+            raise user_error(message) from e
 
-    def _explain(self, error: NoganError, lang: str, max_pixels: int) -> str:
+    def _explain(self, error: NoganError, lang: str, max_pixels: int) -> str | None:
         if isinstance(error, InvalidImageError):
             return text("err_not_image", lang)
         if isinstance(error, ImageTooLargeError):
             return text("err_image_too_large", lang, megapixels=max_pixels // 1_000_000)
+        if isinstance(error, TruncatedVideoError):
+            return text("err_truncated", lang, frames=error.frames, declared=error.declared)
         if isinstance(error, InvalidVideoError):
             return text("err_not_video", lang)
         if isinstance(error, VideoTooLargeError):
             return text("err_video_too_large", lang, **video_limit_values(self.video_limits))
-        if isinstance(error, FFmpegError):
-            return text("err_video_failed", lang)
         if isinstance(error, VideoCancelled):
             return text("video_cancelled", lang)
         if isinstance(error, OutOfMemoryError):
             return text("err_out_of_memory", lang)
-        return text("err_other", lang, detail=error)
+        return None  # ffmpeg failing, weights that do not fit: faults of the app, not the user
 
-    def _new_folder(self) -> Path:
-        """A fresh folder for one request's results; folders past their time are removed first."""
+    @contextlib.contextmanager
+    def _result_folder(self) -> Iterator[Path]:
+        """A fresh folder for one request's results, removed again if the request fails; folders past
+        their time are removed first."""
         expired = time.time() - RESULT_TTL_S
         for folder in self.workdir.iterdir():
             with contextlib.suppress(FileNotFoundError):  # another request may be removing it too
                 if folder.stat().st_mtime < expired:
                     shutil.rmtree(folder, ignore_errors=True)
-        return Path(tempfile.mkdtemp(dir=self.workdir))
+        folder = Path(tempfile.mkdtemp(dir=self.workdir))
+        try:
+            yield folder
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
 
 
 def _duration(seconds: float, lang: str) -> str:

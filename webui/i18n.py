@@ -49,6 +49,8 @@ EN: dict[str, str] = {
     "every_frame": "Colour every frame with the model",
     "every_frame_info": "Slower. Otherwise, on a CPU, the model colours every other frame and each frame "
                         "between takes its colours along the motion: about twice as fast.",
+    "allow_truncated": "Colour what can be read of a damaged file",
+    "allow_truncated_info": "Otherwise a video that ends early (a cut-off download or copy) is refused.",
     "colorize_video": "Colorize video",
     "cancel": "Cancel",
     "video_out": "Colorized video",
@@ -71,6 +73,8 @@ EN: dict[str, str] = {
     "fallback_lite": "Model {model} cannot be downloaded here, so the offline Lite model is used instead; "
                      "its colours are simpler.",
     "skipped_file": "Skipped {name}: {reason}",
+    "truncated_note": "This video ends early: {frames} of its {declared} frames could be read, and those were "
+                      "coloured.",
     # errors
     "err_no_photo": "Please upload a photo first.",
     "err_no_photos": "Please upload one or more photos first.",
@@ -83,6 +87,8 @@ EN: dict[str, str] = {
                            "Please upload a smaller copy.",
     "err_not_video": "This file is not a video that can be read: it may be damaged, or have no picture. "
                      "Please upload an MP4, MOV, WebM or AVI video.",
+    "err_truncated": "This video ends early: only {frames} of its {declared} frames could be read (the file may "
+                     "be cut off). Tick “Colour what can be read of a damaged file” to colour them anyway.",
     "err_video_too_large": "This video is over the limits: at most {seconds} seconds, {megabytes} MB and "
                            "{width}×{height} pixels. Please trim or shrink it.",
     "err_video_failed": "The video could not be converted. Please try another file or format.",
@@ -126,6 +132,8 @@ ZH: dict[str, str] = {
     "stabilization_info": "平滑帧与帧之间的色彩变化：0 为关闭，1 为最强（快速运动时可能留下色彩拖影）。",
     "every_frame": "每一帧都用模型上色",
     "every_frame_info": "更慢。否则在 CPU 上模型只给每隔一帧上色，其间的帧沿着运动借用它的颜色：速度约快一倍。",
+    "allow_truncated": "为受损文件中能读取的部分上色",
+    "allow_truncated_info": "否则会拒绝提前结束的视频（例如下载或复制不完整的文件）。",
     "colorize_video": "视频上色",
     "cancel": "取消",
     "video_out": "上色后的视频",
@@ -146,6 +154,7 @@ ZH: dict[str, str] = {
     "video_cancelled": "已取消视频上色。",
     "fallback_lite": "无法在此下载模型 {model}，已改用离线的 Lite 模型，色彩会简单一些。",
     "skipped_file": "已跳过 {name}：{reason}",
+    "truncated_note": "这段视频提前结束：{declared} 帧中能读取 {frames} 帧，已为这些帧上色。",
     "err_no_photo": "请先上传一张照片。",
     "err_no_photos": "请先上传一张或多张照片。",
     "err_too_many": "一次最多上传 {count} 张照片。",
@@ -154,6 +163,8 @@ ZH: dict[str, str] = {
     "err_not_image": "无法读取这个文件：它可能已损坏，或者不是图片。请上传 JPEG、PNG、WebP、BMP 或 TIFF 格式的照片。",
     "err_image_too_large": "这张图片太大了：最多 {megapixels} 百万像素。请上传尺寸较小的版本。",
     "err_not_video": "无法读取这个文件：它可能已损坏，或者没有画面。请上传 MP4、MOV、WebM 或 AVI 格式的视频。",
+    "err_truncated": "这段视频提前结束：{declared} 帧中只能读取 {frames} 帧（文件可能不完整）。"
+                     "勾选“为受损文件中能读取的部分上色”即可为这些帧上色。",
     "err_video_too_large": "这段视频超出了限制：最长 {seconds} 秒，不超过 {megabytes} MB，分辨率不超过 "
                            "{width}×{height}。请剪短或缩小后再试。",
     "err_video_failed": "无法转换这段视频。请换一个文件或格式再试。",

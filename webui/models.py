@@ -10,6 +10,7 @@ import gradio as gr
 from nogan import Colorizer, WeightsUnavailableError, available_models
 from nogan.weights.registry import MODELS
 
+from .errors import user_error
 from .i18n import text
 
 LITE = "lite"  # the small bundled model, used when a Hub model cannot be downloaded (issue #5)
@@ -55,8 +56,8 @@ class Models:
         return text("status_lazy", language, model=label)
 
     def get(self, name: str, language: str, progress: Callable[..., object]) -> Colorizer:
-        """The loaded colorizer for `name`, falling back to LITE (with a warning) when `name`'s
-        weights cannot be downloaded; a `gr.Error` when neither can be had."""
+        """The loaded colorizer for `name`, falling back to LITE (with a warning, the first time) when
+        `name`'s weights cannot be downloaded; a `gr.Error` when neither can be had."""
         label = model_label(name)
         with self._lock:
             if name not in self._fallbacks and not self._colorizers[name].is_loaded:
@@ -65,13 +66,14 @@ class Models:
                     self._colorizers[name].load()
                 except WeightsUnavailableError as e:
                     if name == LITE or LITE not in self._colorizers:
-                        raise gr.Error(text("err_weights", language, model=label)) from e
+                        raise user_error(text("err_weights", language, model=label)) from e
                     self._fallbacks.add(name)
+                    # said once in a toast; the status line under the model menu keeps saying it
+                    gr.Warning(text("fallback_lite", language, model=label))
             if name not in self._fallbacks:
                 return self._colorizers[name]
             lite = self._colorizers[LITE]
             if not lite.is_loaded:
                 progress(0.0, desc=text("loading_model", language, model=model_label(LITE)))
                 lite.load()
-        gr.Warning(text("fallback_lite", language, model=label))
         return lite

@@ -39,8 +39,9 @@ class _Ffmpeg:
         self._drain.start()
 
     def _read_log(self) -> None:
-        for line in self.proc.stderr:
-            self._log.append(line.decode(errors="replace").rstrip())
+        with self.proc.stderr:  # closed here, at the end of the log, or it is left to the garbage collector
+            for line in self.proc.stderr:
+                self._log.append(line.decode(errors="replace").rstrip())
 
     def error(self, what: str) -> FFmpegError:
         self._drain.join(timeout=5)
@@ -96,6 +97,12 @@ class FrameReader:
                 break
             frames.append(np.frombuffer(buffer, np.uint8).reshape(height, width, 3))
         return frames
+
+    @property
+    def errors(self) -> list[str]:
+        """What ffmpeg reported while decoding (it goes on past damaged data); complete once `read`
+        has returned fewer frames than asked for."""
+        return list(self._ffmpeg._log)
 
     def __iter__(self) -> Iterator[np.ndarray]:
         while frames := self.read(1):

@@ -13,12 +13,15 @@ from pathlib import Path
 
 from ..colorizer import Colorizer, validate_render_factor
 from ..hints import HintsInput, load_hints
-from .errors import InvalidVideoError, VideoCancelled
+from .errors import InvalidVideoError, TruncatedVideoError, VideoCancelled
 from .io import FrameReader, FrameWriter, audio_mode
 from .keyframes import KeyframeColorizer
 from .probe import VideoInfo, VideoLimits, probe
 from .stabilize import ChromaStabilizer
 
+# Frames a complete file may fall short of its declared count: the duration is rounded, and is the
+# longest stream's (the sound may outlast the picture by a frame or two).
+TRUNCATION_SLACK = 2
 Progress = Callable[[int, int | None, float | None], None]
 Cancel = threading.Event | Callable[[], bool]
 
@@ -36,14 +39,15 @@ class VideoResult:
     scene_cuts: int  # where stabilisation restarted; 0 when it is off
     model_frames: int  # frames the model coloured; the others borrowed colour from these keyframes
     notes: tuple[str, ...]  # what changed on the way, e.g. dropped subtitle streams
+    frames_declared: int | None = None  # the container's count, when the file ended early (allow_truncated)
 
 
 def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Colorizer,
                    render_factor: int | None = None, *, stabilization: float = 0.5,
                    keyframe_interval: int | None = None, batch_size: int = 4,
                    limits: VideoLimits = VideoLimits(), progress: Progress | None = None,
-                   cancel: Cancel | None = None, hints: HintsInput | None = None,
-                   hints_frame: int = 0) -> VideoResult:
+                   cancel: Cancel | None = None, allow_truncated: bool = False,
+                   hints: HintsInput | None = None, hints_frame: int = 0) -> VideoResult:
     """Colour the video `src` (mp4, mov, mkv, avi, webm, animated GIF...) into the MP4 file `dst`.
 
     The output is H.264 `yuv420p` with `+faststart` (plays in browsers): same frame count, exact
@@ -59,6 +63,9 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
     progress: called after each batch as `progress(frames_done, frames_total, eta_seconds)`; the
         total is estimated from the duration (None if unknown) and the ETA is None until known.
     cancel: a `threading.Event` or a callable returning True to stop; checked between batches.
+    allow_truncated: a file that ends early (decode errors, and fewer frames than its container
+        declares) raises `TruncatedVideoError` unless this is True; then the frames that could be
+        read are coloured, and `notes` and `frames_declared` say so.
     hints: colour hints (`nogan.hints`: RGBA, transparent where none) for frame number `hints_frame`
         (from 0), of the output's frame size (`probe(src).output_size`); they carry along that shot.
     Raises `InvalidVideoError`, `VideoTooLargeError`, `VideoCancelled`, `FFmpegError`. `dst` appears
@@ -80,19 +87,24 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.with_name(f".{dst.stem}.{secrets.token_hex(4)}.part.mp4")  # ffmpeg creates it, umask applies
     try:
-        frames = _colorize_stream(src, tmp, info, keyframes, stabilizer, batch_size, progress, cancel)
+        frames, declared = _colorize_stream(src, tmp, info, keyframes, stabilizer, batch_size, progress, cancel,
+                                            allow_truncated)
         os.replace(tmp, dst)
     finally:
         tmp.unlink(missing_ok=True)
+    notes = _notes(info)
+    if declared is not None:
+        notes += (f"the file ends early: {frames} of {declared} frames could be read and were coloured",)
     return VideoResult(path=dst, frames=frames, fps=info.fps, duration=float(frames / info.fps),
                        size=info.output_size, audio=audio_mode(info.audio_codec), scene_cuts=stabilizer.cuts,
-                       model_frames=keyframes.model_frames, notes=_notes(info))
+                       model_frames=keyframes.model_frames, notes=notes, frames_declared=declared)
 
 
 def _colorize_stream(src: Path, tmp: Path, info: VideoInfo, keyframes: KeyframeColorizer,
                      stabilizer: ChromaStabilizer, batch_size: int, progress: Progress | None,
-                     cancel: Cancel | None) -> int:
-    """Run the decode -> colour -> stabilise -> encode loop; return the number of frames written."""
+                     cancel: Cancel | None, allow_truncated: bool) -> tuple[int, int | None]:
+    """Run the decode -> colour -> stabilise -> encode loop; return the number of frames written, and
+    the number the container declares when the file ended early (else None)."""
     done, total, started = 0, info.frame_count, time.monotonic()
     with FrameReader(src, info) as reader, \
             FrameWriter(tmp, info.output_size, info.fps, audio_from=src, audio_codec=info.audio_codec,
@@ -113,10 +125,14 @@ def _colorize_stream(src: Path, tmp: Path, info: VideoInfo, keyframes: KeyframeC
                 break
         if done == 0:
             raise InvalidVideoError(f"{src.name}: no video frame could be decoded")
+        declared = info.frame_count
+        truncated = bool(reader.errors) and declared is not None and done < declared - TRUNCATION_SLACK
+        if truncated and not allow_truncated:
+            raise TruncatedVideoError(src.name, done, declared)
         writer.finish()
     if progress is not None and total != done:  # the estimate was off: end on an exact, full count
         progress(done, done, 0.0)
-    return done
+    return done, declared if truncated else None
 
 
 def _check_paths(src: Path, dst: Path) -> None:
