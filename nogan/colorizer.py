@@ -11,6 +11,7 @@ from PIL import Image
 
 from .device import PRECISIONS, resolve_device, resolve_precision
 from .errors import OutOfMemoryError, WeightsUnavailableError
+from .hints import HintsInput, apply_hints, load_hints
 from .imaging import (DEFAULT_MAX_PIXELS, ImageInput, from_model_output, keep_luminance, load_image,
                       to_model_input, with_alpha)
 from .models import UnetGenerator
@@ -93,31 +94,50 @@ class Colorizer:
     def info(self) -> ModelInfo:
         return self.load()._info
 
-    def colorize(self, image: ImageInput, render_factor: int | None = None,
-                 post_process: bool = True) -> Image.Image:
-        """Colour one picture; the result has the input's size (and its alpha channel, if any)."""
+    def colorize(self, image: ImageInput, render_factor: int | None = None, post_process: bool = True,
+                 hints: HintsInput | None = None) -> Image.Image:
+        """Colour one picture; the result has the input's size (and its alpha channel, if any).
+
+        hints: an RGBA picture (or its path, or an H x W x 4 array) of the input's size whose
+            opaque pixels give wanted colours; they spread over their regions (see `nogan.hints`).
+        """
         self.load()
         rf = validate_render_factor(self._info.photo_render_factor if render_factor is None else render_factor)
         original = load_image(image, self.max_pixels)
+        hints = None if hints is None else load_hints(hints, original.size)  # a wrong size fails before the model
         output = self._forward(to_model_input(original, rf)[None], rf)[0]
         colored = from_model_output(output, original.size)
         if post_process:
             colored = keep_luminance(original, colored)
+        if hints is not None:
+            colored = apply_hints(original, colored, hints)
         return with_alpha(colored, original)
 
     def colorize_batch(self, frames: Sequence[np.ndarray], render_factor: int | None = None,
-                       post_process: bool = True) -> list[np.ndarray]:
-        """Colour video frames (H x W x 3 uint8 RGB arrays) in one forward pass."""
+                       post_process: bool = True,
+                       hints: Sequence[HintsInput | None] | None = None) -> list[np.ndarray]:
+        """Colour video frames (H x W x 3 uint8 RGB arrays) in one forward pass.
+
+        hints: None, or one entry per frame: None or that frame's hints (as for `colorize`).
+        """
         self.load()
         rf = validate_render_factor(self._info.video_render_factor if render_factor is None else render_factor)
+        if hints is not None and len(hints) != len(frames):
+            raise ValueError(f"hints has {len(hints)} entries for {len(frames)} frames; give one per frame")
         if not frames:
             return []
         originals = [Image.fromarray(np.asarray(f, dtype=np.uint8)) for f in frames]
+        hints = [None if h is None else load_hints(h, im.size)
+                 for h, im in zip(hints or [None] * len(frames), originals)]
         outputs = self._forward(np.stack([to_model_input(im, rf) for im in originals]), rf)
         results = []
-        for original, output in zip(originals, outputs):
+        for original, output, hint in zip(originals, outputs, hints):
             colored = from_model_output(output, original.size)
-            results.append(np.asarray(keep_luminance(original, colored) if post_process else colored))
+            if post_process:
+                colored = keep_luminance(original, colored)
+            if hint is not None:
+                colored = apply_hints(original, colored, hint)
+            results.append(np.asarray(colored))
         return results
 
     def _forward(self, batch: np.ndarray, render_factor: int) -> np.ndarray:

@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from ..colorizer import Colorizer, validate_render_factor
+from ..hints import HintsInput, load_hints
 from .errors import InvalidVideoError, TruncatedVideoError, VideoCancelled
 from .io import FrameReader, FrameWriter, audio_mode
 from .keyframes import KeyframeColorizer
@@ -60,7 +61,8 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
                    keyframe_interval: int | None = None, batch_size: int = 4,
                    restore: bool | RestoreOptions = False, limits: VideoLimits = VideoLimits(),
                    progress: Progress | None = None, cancel: Cancel | None = None,
-                   allow_truncated: bool = False) -> VideoResult:
+                   allow_truncated: bool = False, hints: HintsInput | None = None,
+                   hints_frame: int = 0) -> VideoResult:
     """Colour the video `src` (mp4, mov, mkv, avi, webm, animated GIF...) into the MP4 file `dst`.
 
     The output is H.264 `yuv420p` with `+faststart` (plays in browsers): same frame count, exact
@@ -81,6 +83,8 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
     allow_truncated: a file that ends early (decode errors, and fewer frames than its container
         declares) raises `TruncatedVideoError` unless this is True; then the frames that could be
         read are coloured, and `notes` and `frames_declared` say so.
+    hints: colour hints (`nogan.hints`: RGBA, transparent where none) for frame number `hints_frame`
+        (from 0), of the output's frame size (`probe(src).output_size`); they carry along that shot.
     Raises `InvalidVideoError`, `VideoTooLargeError`, `VideoCancelled`, `FFmpegError`. `dst` appears
     only when complete: work goes to a hidden temporary file beside it, removed on any failure.
     """
@@ -93,10 +97,11 @@ def colorize_video(src: str | os.PathLike, dst: str | os.PathLike, colorizer: Co
     stabilizer = ChromaStabilizer(stabilization)
     if keyframe_interval is None:
         keyframe_interval = 2 if colorizer.device.type == "cpu" else 1
-    keyframes = KeyframeColorizer(colorizer, rf, keyframe_interval)
+    info = probe(src, limits)
+    hints = None if hints is None else load_hints(hints, info.output_size)
+    keyframes = KeyframeColorizer(colorizer, rf, keyframe_interval, hints=hints, hints_frame=hints_frame)
     restorer = _restorer(restore)
     stages = [stage for stage in (restorer, _Colouring(keyframes, stabilizer)) if stage is not None]
-    info = probe(src, limits)
     frames, declared = _write(src, dst, info, stages, batch_size * keyframes.interval, progress, cancel,
                               allow_truncated)
     return VideoResult(path=dst, frames=frames, fps=info.fps, duration=float(frames / info.fps),
