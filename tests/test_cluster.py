@@ -1,0 +1,129 @@
+"""The Ray backend on a local Ray instance: same files as the local CLI, bad files reported,
+resumable runs, films coloured in chunks that join without a seam."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import ray
+from PIL import Image
+
+from nogan.cli import find_inputs
+from nogan.cluster import ClusterOptions, colorize_film, connect, read_manifest, run
+from nogan.cluster.film_plan import plan_chunks, scan_cuts
+from nogan.job import Job, output_path, process_photo, process_video
+from nogan.video import flicker_score, probe
+from nogan.video.io import FrameReader
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+FILM = EXAMPLES / "old_film.mp4"
+OPTIONS = ClusterOptions(batch_size=2, chunk_seconds=(0.5, 1.0))
+
+
+@pytest.fixture(scope="session")
+def local_ray():
+    """One small local Ray instance for every test (2 CPUs, a 100 MiB object store)."""
+    connect(num_cpus=2, object_store_memory=100 * 2**20)
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def tiny_job(tiny_model_dir) -> Job:
+    # the model by its folder: actors load it themselves, no weights cross the cluster
+    return Job(model=str(tiny_model_dir), device="cpu", precision="fp32")
+
+
+@pytest.fixture
+def scans(tmp_path) -> Path:
+    """Four photos, one in a subfolder, and a truncated JPEG."""
+    folder = tmp_path / "scans"
+    (folder / "box2").mkdir(parents=True)
+    for name in ("astronaut.jpg", "camera.jpg", "chelsea.jpg"):
+        shutil.copy(EXAMPLES / name, folder / name)
+    shutil.copy(EXAMPLES / "rocket.jpg", folder / "box2" / "rocket.jpg")
+    (folder / "broken.jpg").write_bytes((EXAMPLES / "coffee.jpg").read_bytes()[:2000])
+    return folder
+
+
+def test_photos_match_the_local_backend_bad_files_are_reported_and_reruns_resume(local_ray, tiny_job, scans, tmp_path):
+    out = tmp_path / "out"
+    files = list(find_inputs([scans], out.resolve()))
+    assert run(tiny_job, files, out, OPTIONS) == 1  # one file failed
+
+    rows = {Path(row.path).name: row for row in read_manifest(out / "manifest.csv")}
+    assert rows["broken.jpg"].status == "error"
+    assert "corrupt" in rows["broken.jpg"].error or "not an image" in rows["broken.jpg"].error
+    assert {name: row.status for name, row in rows.items() if name != "broken.jpg"} == dict.fromkeys(
+        ["astronaut.jpg", "camera.jpg", "chelsea.jpg", "rocket.jpg"], "done")
+    assert all(row.model == "tiny" and (row.seconds > 0 or row.status == "error") for row in rows.values())
+    assert not (out / "broken_colorized.png").exists()
+
+    colorizer, _ = tiny_job.load_colorizer()
+    for src, relative in files:
+        if src.name == "broken.jpg":
+            continue
+        local = tmp_path / "local" / relative.with_suffix(".png")
+        process_photo(tiny_job, colorizer, src, local)
+        on_ray = np.asarray(Image.open(output_path(relative, out)), np.int16)
+        assert on_ray.shape == np.asarray(Image.open(src).convert("RGB")).shape
+        assert np.abs(on_ray - np.asarray(Image.open(local), np.int16)).max() <= 1, src.name
+    assert (out / "box2" / "rocket_colorized.png").is_file()
+    assert not list(out.rglob("*.partial"))
+
+    # a second run skips what is done and writes nothing; the broken file is tried again
+    written = {p: p.stat().st_mtime_ns for p in out.rglob("*.png")}
+    assert len(written) == 4
+    assert run(tiny_job, files, out, OPTIONS) == 1
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*.png")} == written
+    statuses = {Path(row.path).name: row.status for row in read_manifest(out / "manifest.csv")}
+    assert statuses.pop("broken.jpg") == "error"
+    assert set(statuses.values()) == {"skipped"}
+
+
+def test_a_film_in_chunks_matches_the_local_result(local_ray, tiny_job, tmp_path):
+    info = probe(FILM)
+    cuts, frames = scan_cuts(FILM, info)
+    chunks = plan_chunks(cuts, frames, info.fps, OPTIONS.chunk_seconds)
+    assert len(chunks) >= 2 and all(first in cuts for first, _ in chunks[1:])
+
+    out = tmp_path / "out"
+    assert run(tiny_job, [(FILM, Path(FILM.name))], out, OPTIONS) == 0
+    on_ray = output_path(Path(FILM.name), out)
+    assert not list(out.glob(".*"))  # the chunks and the playlist are gone
+    colorizer, _ = tiny_job.load_colorizer()
+    local = process_video(tiny_job, colorizer, FILM, tmp_path / "local.mp4")
+
+    result = probe(on_ray)
+    assert (result.fps, result.output_size, result.audio_codec) == (local.fps, local.size, "aac")
+    assert result.duration == pytest.approx(probe(local.path).duration, abs=0.05)
+    ray_frames, local_frames = _frames(on_ray), _frames(local.path)
+    assert len(ray_frames) == len(local_frames) == local.frames == frames
+    difference = [np.abs(a.astype(np.int16) - b).mean() for a, b in zip(ray_frames, local_frames)]
+    assert max(difference) < 1.5, difference  # only the encoder's rounding: no seam at the joins
+    assert flicker_score(ray_frames) == pytest.approx(flicker_score(local_frames), abs=0.3)
+
+
+def test_a_film_rerun_redoes_only_missing_chunks(local_ray, tiny_job, tmp_path):
+    """A chunk left from an interrupted run is kept when its frame count is right."""
+    from nogan.cluster.films import _colorize_chunk, _load_or_plan
+
+    info, dst = probe(FILM), tmp_path / "film_colorized.mp4"
+    work = dst.with_name(f".{dst.stem}.chunks")
+    chunks = _load_or_plan(tiny_job, FILM, info, work, OPTIONS)
+    first, end = chunks[0]
+    kept = work / "chunk_00000.mp4"
+    ray.get(_colorize_chunk.remote(tiny_job, FILM, info, first, end - first, kept))
+    (work / "chunk_00001.mp4").write_bytes(kept.read_bytes()[:500])  # a chunk cut short by a crash
+
+    result = colorize_film(tiny_job, FILM, dst, OPTIONS)
+    assert (result.chunks, result.coloured) == (len(chunks), len(chunks) - 1)
+    assert result.frames == chunks[-1][1] == probe(dst).frame_count
+    assert not work.exists()
+
+
+def _frames(path: Path) -> list[np.ndarray]:
+    with FrameReader(path, probe(path)) as reader:
+        return list(reader)
