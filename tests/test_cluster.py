@@ -3,11 +3,13 @@ resumable runs, films coloured in chunks that join without a seam."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 import ray
+import cv2
 from PIL import Image
 
 from nogan.cli import find_inputs
@@ -16,9 +18,9 @@ from nogan.cluster.film_plan import plan_chunks, scan_cuts
 from nogan.job import Job, output_path, process_photo, process_video
 from nogan.video import flicker_score, probe
 from nogan.video.io import FrameReader
+from nogan.video.probe import ffmpeg_exe
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-FILM = EXAMPLES / "old_film.mp4"
 OPTIONS = ClusterOptions(batch_size=2, chunk_seconds=(0.5, 1.0))
 
 
@@ -34,6 +36,15 @@ def local_ray():
 def tiny_job(tiny_model_dir) -> Job:
     # the model by its folder: actors load it themselves, no weights cross the cluster
     return Job(model=str(tiny_model_dir), device="cpu", precision="fp32")
+
+
+@pytest.fixture(scope="session")
+def film(tmp_path_factory) -> Path:
+    """Two seconds of the bundled film around its cut (at 1 s), with its sound."""
+    path = tmp_path_factory.mktemp("film") / "film.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-ss", "1", "-i", str(EXAMPLES / "old_film.mp4"), "-t", "2",
+                    "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac", str(path)], check=True)
+    return path
 
 
 @pytest.fixture
@@ -83,45 +94,53 @@ def test_photos_match_the_local_backend_bad_files_are_reported_and_reruns_resume
     assert set(statuses.values()) == {"skipped"}
 
 
-def test_a_film_in_chunks_matches_the_local_result(local_ray, tiny_job, tmp_path):
-    info = probe(FILM)
-    cuts, frames = scan_cuts(FILM, info)
+def test_a_film_in_chunks_matches_the_local_result(local_ray, tiny_job, film, tmp_path):
+    info = probe(film)
+    cuts, frames = scan_cuts(film, info)
     chunks = plan_chunks(cuts, frames, info.fps, OPTIONS.chunk_seconds)
     assert len(chunks) >= 2 and all(first in cuts for first, _ in chunks[1:])
 
     out = tmp_path / "out"
-    assert run(tiny_job, [(FILM, Path(FILM.name))], out, OPTIONS) == 0
-    on_ray = output_path(Path(FILM.name), out)
+    assert run(tiny_job, [(film, Path(film.name))], out, OPTIONS) == 0
+    on_ray = output_path(Path(film.name), out)
     assert not list(out.glob(".*"))  # the chunks and the playlist are gone
     colorizer, _ = tiny_job.load_colorizer()
-    local = process_video(tiny_job, colorizer, FILM, tmp_path / "local.mp4")
+    local = process_video(tiny_job, colorizer, film, tmp_path / "local.mp4")
 
     result = probe(on_ray)
     assert (result.fps, result.output_size, result.audio_codec) == (local.fps, local.size, "aac")
     assert result.duration == pytest.approx(probe(local.path).duration, abs=0.05)
     ray_frames, local_frames = _frames(on_ray), _frames(local.path)
     assert len(ray_frames) == len(local_frames) == local.frames == frames
+    # The chunks are coloured exactly as the whole; what differs is x264's rounding, as its look-ahead
+    # sees other frames near a chunk's end. A seam would move a frame's colour or the flicker.
     difference = [np.abs(a.astype(np.int16) - b).mean() for a, b in zip(ray_frames, local_frames)]
-    assert max(difference) < 1.5, difference  # only the encoder's rounding: no seam at the joins
-    assert flicker_score(ray_frames) == pytest.approx(flicker_score(local_frames), abs=0.3)
+    assert max(difference) < 2.5, difference
+    colour_shift = [np.abs(_mean_chroma(a) - _mean_chroma(b)).max() for a, b in zip(ray_frames, local_frames)]
+    assert max(colour_shift) < 0.5, colour_shift
+    assert flicker_score(ray_frames) == pytest.approx(flicker_score(local_frames), abs=0.1)
 
 
-def test_a_film_rerun_redoes_only_missing_chunks(local_ray, tiny_job, tmp_path):
+def test_a_film_rerun_redoes_only_missing_chunks(local_ray, tiny_job, film, tmp_path):
     """A chunk left from an interrupted run is kept when its frame count is right."""
     from nogan.cluster.films import _colorize_chunk, _load_or_plan
 
-    info, dst = probe(FILM), tmp_path / "film_colorized.mp4"
+    info, dst = probe(film), tmp_path / "film_colorized.mp4"
     work = dst.with_name(f".{dst.stem}.chunks")
-    chunks = _load_or_plan(tiny_job, FILM, info, work, OPTIONS)
+    chunks = _load_or_plan(tiny_job, film, info, work, OPTIONS)
     first, end = chunks[0]
     kept = work / "chunk_00000.mp4"
-    ray.get(_colorize_chunk.remote(tiny_job, FILM, info, first, end - first, kept))
+    ray.get(_colorize_chunk.remote(tiny_job, film, info, first, end - first, kept))
     (work / "chunk_00001.mp4").write_bytes(kept.read_bytes()[:500])  # a chunk cut short by a crash
 
-    result = colorize_film(tiny_job, FILM, dst, OPTIONS)
+    result = colorize_film(tiny_job, film, dst, OPTIONS)
     assert (result.chunks, result.coloured) == (len(chunks), len(chunks) - 1)
     assert result.frames == chunks[-1][1] == probe(dst).frame_count
     assert not work.exists()
+
+
+def _mean_chroma(frame: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(frame, cv2.COLOR_RGB2YUV)[:, :, 1:].reshape(-1, 2).mean(axis=0)
 
 
 def _frames(path: Path) -> list[np.ndarray]:
