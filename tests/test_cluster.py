@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -146,3 +148,21 @@ def _mean_chroma(frame: np.ndarray) -> np.ndarray:
 def _frames(path: Path) -> list[np.ndarray]:
     with FrameReader(path, probe(path)) as reader:
         return list(reader)
+
+
+def test_chunks_start_at_cuts_and_a_long_shot_stays_whole():
+    fps = Fraction(24)
+    assert plan_chunks([], 100, fps, (1, 2)) == [(0, 100)]
+    assert plan_chunks([30, 40, 70, 90], 100, fps, (1, 2)) == [(0, 40), (40, 70), (70, 100)]
+    assert plan_chunks([80], 100, fps, (0.5, 1)) == [(0, 80), (80, 100)]  # a 80-frame shot is not cut
+
+
+def test_jobs_check_their_options_and_the_local_backend_never_imports_ray():
+    with pytest.raises(ValueError, match="render_factor=0"):
+        Job(render_factor=0)
+    with pytest.raises(ValueError, match="upscale"):
+        Job(options={"upscale": 2})
+    with pytest.raises(ValueError, match="chunk_seconds"):
+        ClusterOptions(chunk_seconds=(60, 30))
+    code = "import sys, nogan, nogan.cli, nogan.job; assert 'ray' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -89,7 +89,7 @@ def _load_or_plan(job: Job, src: Path, info: VideoInfo, work: Path, options: Clu
     plan_file = work / PLAN_NAME
     try:
         saved = json.loads(plan_file.read_text())
-        if saved["key"] == json.loads(json.dumps(key)):
+        if saved["key"] == json.loads(json.dumps(key, default=str)):
             return [tuple(chunk) for chunk in saved["chunks"]]
     except (OSError, ValueError, KeyError):
         pass
@@ -97,7 +97,7 @@ def _load_or_plan(job: Job, src: Path, info: VideoInfo, work: Path, options: Clu
     work.mkdir(parents=True)
     cuts, frames = scan_cuts(src, info)
     chunks = plan_chunks(cuts, frames, info.fps, options.chunk_seconds)
-    plan_file.write_text(json.dumps({"key": key, "cuts": cuts, "chunks": chunks}, indent=1))
+    plan_file.write_text(json.dumps({"key": key, "cuts": cuts, "chunks": chunks}, indent=1, default=str))
     return chunks
 
 

@@ -5,6 +5,7 @@ import sys
 import time
 from pathlib import Path
 
+import ray
 from tqdm import tqdm
 
 from ..job import Job, output_path
@@ -26,6 +27,7 @@ def run(job: Job, files: list[tuple[Path, Path]], out_dir: Path, options: Cluste
     model) at the end and returns the CLI's exit status: 0 when nothing failed, else 1.
     """
     connect(address)
+    ray.data.DataContext.get_current().enable_progress_bars = False  # ours below counts the photos
     destinations = {Path(src): output_path(relative, out_dir) for src, relative in files}
     rows = [ManifestRow(str(src.resolve()), SKIPPED, "", 0.0, job.model)
             for src, dst in destinations.items() if dst.exists()]
