@@ -16,6 +16,7 @@ from PIL import Image
 
 from nogan.cli import find_inputs
 from nogan.cluster import ClusterOptions, colorize_film, connect, read_manifest, run
+from nogan.cluster.film_chunks import count_frames, extract_chunk
 from nogan.cluster.film_plan import plan_chunks, scan_cuts
 from nogan.job import Job, output_path, process_photo, process_video
 from nogan.video import flicker_score, probe
@@ -166,3 +167,11 @@ def test_jobs_check_their_options_and_the_local_backend_never_imports_ray():
         ClusterOptions(chunk_seconds=(60, 30))
     code = "import sys, nogan, nogan.cli, nogan.job; assert 'ray' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_cut_out_chunk_holds_exactly_the_frames_the_pipeline_reads(film, tmp_path):
+    info = probe(film)
+    chunk = extract_chunk(film, info, 17, 11, tmp_path / "chunk.mkv")
+    assert count_frames(chunk) == 11
+    expected = _frames(film)[17:28]
+    assert all(np.array_equal(a, b) for a, b in zip(_frames(chunk), expected, strict=True))
