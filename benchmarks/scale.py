@@ -48,8 +48,9 @@ def make_photos(folder: Path, count: int) -> Path:
 
 
 def make_film(path: Path, seconds: float) -> Path:
+    """The bundled film looped to `seconds`, at a constant rate (a loop's seam would leave a gap)."""
     subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-stream_loop", "-1", "-i", str(EXAMPLES / "old_film.mp4"),
-                    "-t", str(seconds), "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+                    "-t", str(seconds), "-fps_mode", "cfr", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
                     "-c:a", "aac", str(path)], check=True)
     return path
 

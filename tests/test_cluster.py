@@ -133,7 +133,7 @@ def test_a_film_rerun_redoes_only_missing_chunks(local_ray, tiny_job, film, tmp_
     chunks = _load_or_plan(tiny_job, film, info, work, OPTIONS)
     first, end = chunks[0]
     kept = work / "chunk_00000.mp4"
-    ray.get(_colorize_chunk.remote(tiny_job, film, info, first, end - first, kept))
+    ray.get(_colorize_chunk.remote(tiny_job, film, info, first, end - first, kept, False))
     (work / "chunk_00001.mp4").write_bytes(kept.read_bytes()[:500])  # a chunk cut short by a crash
 
     result = colorize_film(tiny_job, film, dst, OPTIONS)

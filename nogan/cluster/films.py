@@ -55,7 +55,8 @@ def colorize_film(job: Job, src: Path, dst: Path, options: ClusterOptions) -> Fi
         if len(pending) >= limit:  # at most `film_workers` chunks at once
             _, pending = ray.wait(pending, num_returns=1)
         first, end = chunks[i]
-        results.append(task.remote(job, src, info, first, end - first, outputs[i]))
+        whole = len(chunks) == 1  # coloured straight from the source, as on one machine
+        results.append(task.remote(job, src, info, first, end - first, outputs[i], whole))
         pending.append(results[-1])
     models = set(ray.get(results))  # raises the first chunk's error, if any
     join_chunks(outputs, src, info, dst)
@@ -68,12 +69,12 @@ def colorize_film(job: Job, src: Path, dst: Path, options: ClusterOptions) -> Fi
 
 
 @ray.remote
-def _colorize_chunk(job: Job, src: Path, info: VideoInfo, first: int, count: int, dst: Path) -> str:
-    """Colour frames `first` to `first + count - 1` of `src` into `dst` through `process_video`;
-    returns the model's name."""
+def _colorize_chunk(job: Job, src: Path, info: VideoInfo, first: int, count: int, dst: Path, whole: bool) -> str:
+    """Colour frames `first` to `first + count - 1` of `src` (all of it when `whole`) into `dst`
+    through `process_video`; returns the model's name."""
     colorizer, _ = job.load_colorizer()
     with tempfile.TemporaryDirectory(prefix="nogan-chunk-") as tmp:
-        piece = extract_chunk(src, info, first, count, Path(tmp) / "chunk.mkv")
+        piece = src if whole else extract_chunk(src, info, first, count, Path(tmp) / "chunk.mkv")
         frames = process_video(job, colorizer, piece, dst).frames
     if frames != count:
         dst.unlink(missing_ok=True)
@@ -96,7 +97,11 @@ def _load_or_plan(job: Job, src: Path, info: VideoInfo, work: Path, options: Clu
     shutil.rmtree(work, ignore_errors=True)  # chunks of another source or job: start over
     work.mkdir(parents=True)
     cuts, frames = scan_cuts(src, info)
-    chunks = plan_chunks(cuts, frames, info.fps, options.chunk_seconds)
+    # Chunks are cut out by time and frame count, which is exact when every stored frame is one
+    # frame of the output; where the reader repeats or drops frames (uneven time stamps), the film
+    # is coloured whole.
+    regular = count_frames(src) == frames
+    chunks = plan_chunks(cuts, frames, info.fps, options.chunk_seconds) if regular else [(0, frames)]
     plan_file.write_text(json.dumps({"key": key, "cuts": cuts, "chunks": chunks}, indent=1, default=str))
     return chunks
 
