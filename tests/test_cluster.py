@@ -175,3 +175,16 @@ def test_a_cut_out_chunk_holds_exactly_the_frames_the_pipeline_reads(film, tmp_p
     assert count_frames(chunk) == 11
     expected = _frames(film)[17:28]
     assert all(np.array_equal(a, b) for a, b in zip(_frames(chunk), expected, strict=True))
+
+
+def test_a_film_with_uneven_time_stamps_is_not_cut(tiny_job, film, tmp_path):
+    """Looping leaves a gap the reader fills with a repeated frame: cut by count, chunks would drift."""
+    from nogan.cluster.films import _load_or_plan
+
+    looped = tmp_path / "looped.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-stream_loop", "-1", "-i", str(film), "-t", "4", "-c:v", "libx264",
+                    "-preset", "ultrafast", "-c:a", "aac", str(looped)], check=True)
+    info = probe(looped)
+    cuts, frames = scan_cuts(looped, info)
+    assert len(cuts) >= 2 and count_frames(looped) != frames
+    assert _load_or_plan(tiny_job, looped, info, tmp_path / "work", OPTIONS) == [(0, frames)]
