@@ -7,8 +7,9 @@ Photos: the bundled examples/ and flipped, rotated and rescaled copies of them, 
 files. The local backend colours them one after another in this process (`process_photo`, the
 model loaded once beforehand); Ray colours the same folder with 1 and with 2 actors, the machine's
 CPUs split evenly between them. Ray's start-up (`ray.init`) is timed on its own; each Ray run's wall
-time includes starting its actors and loading the model in each, and `steady_photos_per_s` is the
-rate from the first finished photo to the last.
+time includes starting its actors and loading the model in each; `seconds_per_photo_in_actor` is
+the mean time an actor spent on one photo (decode, colour, write), and `steady_photos_per_s` the
+rate from the first finished photo to the last (results arrive in blocks, so it runs high).
 Film: the bundled film looped to `--film-seconds` (each loop adds a cut), coloured locally by
 `process_video` and on Ray in chunks with 1 and with 2 workers (CPUs split evenly).
 """
@@ -61,7 +62,8 @@ def local_photos(job: Job, files: list[tuple[Path, Path]], out: Path) -> dict:
     for src, relative in files:
         process_photo(job, colorizer, src, output_path(relative, out))
     wall = time.perf_counter() - started
-    return {"wall_s": round(wall, 2), "photos_per_s": round(len(files) / wall, 3)}
+    return {"wall_s": round(wall, 2), "photos_per_s": round(len(files) / wall, 3),
+            "seconds_per_photo": round(wall / len(files), 3)}
 
 
 def ray_photos(job: Job, files: list[tuple[Path, Path]], out: Path, actors: int, cpus: int) -> dict:
@@ -77,6 +79,7 @@ def ray_photos(job: Job, files: list[tuple[Path, Path]], out: Path, actors: int,
     steady = (len(finished) - 1) / (finished[-1] - finished[0]) if len(finished) > 1 else None
     return {"actors": actors, "cpus_per_actor": cpus / actors, "wall_s": round(wall, 2),
             "photos_per_s": round(len(files) / wall, 3), "first_photo_s": round(finished[0] - started, 2),
+            "seconds_per_photo_in_actor": round(sum(row.seconds for row in rows) / len(rows), 3),
             "steady_photos_per_s": None if steady is None else round(steady, 3)}
 
 
