@@ -12,10 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .colorizer import Colorizer, load_colorizer, validate_render_factor
 from .device import PRECISIONS
+
+if TYPE_CHECKING:
+    from .video.pipeline import Progress, VideoResult
 
 # Options of pipeline steps beyond colouring (restoration, upscaling): each step added to
 # `process_photo` / `process_video` registers the keys it reads here; any other key is refused.
@@ -105,7 +108,8 @@ def process_photo(job: Job, colorizer: Colorizer, src: Path | bytes, dst: Path) 
         tmp.unlink(missing_ok=True)
 
 
-def process_video(job: Job, colorizer: Colorizer, src: Path, dst: Path, progress=None):
+def process_video(job: Job, colorizer: Colorizer, src: Path, dst: Path,
+                  progress: Progress | None = None) -> VideoResult:
     """Colour one video into the MP4 `dst` (see `colorize_video`); returns its `VideoResult`."""
     from .video import colorize_video
 
