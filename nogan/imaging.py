@@ -5,6 +5,7 @@ Formats: a colour picture is a PIL image of mode "RGB", or "RGBA" when the input
 """
 from __future__ import annotations
 
+import io
 import os
 import warnings
 from pathlib import Path
@@ -16,14 +17,14 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import ImageTooLargeError, InvalidImageError
 
-ImageInput = Union[str, os.PathLike, Image.Image, np.ndarray]
+ImageInput = Union[str, os.PathLike, bytes, Image.Image, np.ndarray]
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 DEFAULT_MAX_PIXELS = 64_000_000
 
 
 def load_image(source: ImageInput, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
-    """Open a path, PIL image or array as "RGB" or "RGBA", EXIF orientation applied.
+    """Open a path, encoded file bytes, PIL image or array as "RGB" or "RGBA", EXIF orientation applied.
 
     16-bit and 32-bit greyscale (modes I;16, I, F) are scaled to 8 bits rather than clipped,
     CMYK and palette images are converted, transparency is kept as an alpha channel.
@@ -33,9 +34,14 @@ def load_image(source: ImageInput, max_pixels: int = DEFAULT_MAX_PIXELS) -> Imag
     elif isinstance(source, Image.Image):
         image = source
     elif isinstance(source, (str, os.PathLike)):
-        image = _open(Path(source), max_pixels)
+        path = Path(source)
+        if not path.is_file():
+            raise InvalidImageError(f"no such image file: {path}")
+        image = _open(path, path.name, max_pixels)
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        image = _open(io.BytesIO(source), "image", max_pixels)
     else:
-        raise InvalidImageError(f"image must be a path, PIL image or numpy array, not {type(source).__name__}")
+        raise InvalidImageError(f"image must be a path, bytes, PIL image or numpy array, not {type(source).__name__}")
     if image.width * image.height > max_pixels:
         raise ImageTooLargeError(f"image of {image.width}x{image.height} pixels is over the limit of "
                                  f"{max_pixels:,} pixels")
@@ -44,27 +50,25 @@ def load_image(source: ImageInput, max_pixels: int = DEFAULT_MAX_PIXELS) -> Imag
     return _to_rgb(ImageOps.exif_transpose(image))
 
 
-def _open(path: Path, max_pixels: int) -> Image.Image:
-    if not path.is_file():
-        raise InvalidImageError(f"no such image file: {path}")
+def _open(file: Path | io.BytesIO, name: str, max_pixels: int) -> Image.Image:
     with warnings.catch_warnings():
         # our own pixel limit replaces PIL's decompression-bomb heuristics
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
-            image = Image.open(path)
+            image = Image.open(file)
         except Image.DecompressionBombError as e:
-            raise ImageTooLargeError(f"{path.name} is too large to open safely ({e})") from e
+            raise ImageTooLargeError(f"{name} is too large to open safely ({e})") from e
         except (UnidentifiedImageError, OSError) as e:
-            raise InvalidImageError(f"{path.name} is not an image we can read ({e})") from e
+            raise InvalidImageError(f"{name} is not an image we can read ({e})") from e
         with image:
             # the header's size is known before decoding: a decompression bomb never expands
             if image.width * image.height > max_pixels:
-                raise ImageTooLargeError(f"{path.name} is {image.width}x{image.height} pixels, over the "
+                raise ImageTooLargeError(f"{name} is {image.width}x{image.height} pixels, over the "
                                          f"limit of {max_pixels:,} pixels")
             try:
                 image.load()
             except (OSError, SyntaxError, ValueError) as e:
-                raise InvalidImageError(f"{path.name} is corrupt or truncated ({e})") from e
+                raise InvalidImageError(f"{name} is corrupt or truncated ({e})") from e
             return image
 
 
