@@ -8,5 +8,6 @@ Each step is its own module: `damage` (finding scratches, dust, cracks), `repair
 `restorer` runs them in that order.
 """
 from .repair import inpaint
+from .restorer import Restorer, available_restorers
 
-__all__ = ["inpaint"]
+__all__ = ["Restorer", "available_restorers", "inpaint"]

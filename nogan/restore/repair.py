@@ -4,9 +4,13 @@ Thin defects are filled by Telea's fast-marching inpainting, which is exact enou
 from known ones. Across wide defects it smears the border inward, so pixels more than
 `THIN_RADIUS` from the defect's edge are filled again by frequency-selective reconstruction
 (`cv2.xphoto`, FSR), which continues texture and edges from around the hole; each wide region is
-reconstructed in its own crop, so the cost follows the damage, not the picture.
+reconstructed in its own crop, so the cost follows the damage, not the picture. FSR comes with
+opencv-contrib; where another OpenCV wheel shadows it, wide defects keep Telea's fill (with a warning).
 """
 from __future__ import annotations
+
+import functools
+import warnings
 
 import cv2
 import numpy as np
@@ -46,7 +50,7 @@ def wide_part(holes: np.ndarray) -> np.ndarray:
 def _refill_wide(filled: np.ndarray, holes: np.ndarray) -> None:
     """Reconstruct each wide region of `holes` in `filled` (in place) by FSR in a crop around it."""
     inner = wide_part(holes)
-    if not inner.any():
+    if not inner.any() or not _have_fsr():
         return
     # FSR re-creates the wide part and a rim of the thin fill around it, where Telea's smear starts
     rim = cv2.dilate(inner, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * THIN_RADIUS + 1,) * 2))
@@ -63,3 +67,13 @@ def _refill_wide(filled: np.ndarray, holes: np.ndarray) -> None:
         out = np.zeros_like(crop)
         cv2.xphoto.inpaint(np.ascontiguousarray(crop), known, out, cv2.xphoto.INPAINT_FSR_FAST)
         crop[missing] = out[missing]
+
+
+@functools.cache
+def _have_fsr() -> bool:
+    if hasattr(cv2, "xphoto"):
+        return True
+    warnings.warn("cv2.xphoto is missing (another OpenCV wheel shadows opencv-contrib-python-headless): "
+                  "wide damage is filled by Telea only, which smears; reinstall "
+                  "opencv-contrib-python-headless to fix this", RuntimeWarning, stacklevel=3)
+    return False

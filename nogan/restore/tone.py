@@ -16,6 +16,7 @@ MAX_GAIN = 3.0  # a nearly flat picture (fog, sky) is not stretched into noise
 CLAHE_CLIP, CLAHE_TILES = 2.0, 8
 FADED_FROM, FADED_FULLY = 0.25, 0.5  # share of the tone range lost where restoring starts / is complete
 NEUTRAL_SHARE = 0.3  # the least saturated 30 % of pixels are taken to be grey in the original
+CAST_BANDS = 8  # lightness bands in which the cast is measured
 CAST_FROM, CAST_FULLY = 2.0, 6.0  # a*b* offset (8-bit Lab units) where cast removal starts / is complete
 
 
@@ -54,26 +55,44 @@ def restore_contrast(luma: np.ndarray) -> np.ndarray:
         return luma
     curve = strength * levels_curve(luma) + (1 - strength) * np.arange(256, dtype=np.float32)
     leveled = np.clip(curve[luma] + 0.5, 0, 255).astype(np.uint8)
-    clahe = cv2.createCLAHE(CLAHE_CLIP, (CLAHE_TILES, CLAHE_TILES)).apply(leveled)
-    return cv2.addWeighted(leveled, 1 - strength, clahe, strength, 0)
+    clahe = cv2.createCLAHE(CLAHE_CLIP, (CLAHE_TILES, CLAHE_TILES)).apply(leveled).astype(np.float32)
+    base = leveled.astype(np.float32)
+    # CLAHE maps each tile's brightest plateau to white: let no pixel go more than half of the way
+    # from its level to white or black, so bright and dark areas keep their detail
+    local = np.clip(base + strength * (clahe - base), base * 0.5, base + (255 - base) * 0.5)
+    return (local + 0.5).astype(np.uint8)
 
 
-def colour_cast(lab: np.ndarray) -> np.ndarray:
-    """The a*b* offset (2,) of the least saturated pixels of an 8-bit Lab picture from neutral."""
-    ab = lab[::2, ::2, 1:].reshape(-1, 2).astype(np.float32) - 128
+def colour_cast(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The a*b* offset from neutral of the least saturated pixels of an 8-bit Lab picture, per
+    lightness band (a dye's loss tints highlights more than shadows): (band centres (B,),
+    offsets (B, 2))."""
+    sample = lab[::2, ::2].reshape(-1, 3).astype(np.float32)
+    lightness, ab = sample[:, 0], sample[:, 1:] - 128
     chroma = np.hypot(ab[:, 0], ab[:, 1])
-    neutral = chroma <= np.quantile(chroma, NEUTRAL_SHARE)
-    return ab[neutral].mean(axis=0)
+    edges = np.quantile(lightness, np.linspace(0, 1, CAST_BANDS + 1))
+    band = np.clip(np.searchsorted(edges, lightness, side="right") - 1, 0, CAST_BANDS - 1)
+    centres, offsets = [], []
+    for b in range(CAST_BANDS):
+        inside = band == b
+        if np.count_nonzero(inside) < 16:
+            continue
+        neutral = inside & (chroma <= np.quantile(chroma[inside], NEUTRAL_SHARE))
+        centres.append(lightness[inside].mean())
+        offsets.append(ab[neutral].mean(axis=0))
+    return np.array(centres), np.array(offsets)
 
 
 def remove_cast(lab: np.ndarray) -> np.ndarray:
     """Shift a*b* so the picture's near-greys become grey; a slight offset (warm light, paper
     tone) is left alone, a strong one (a faded print's dye loss) removed. Returns uint8 Lab."""
-    cast = colour_cast(lab)
-    size = float(np.hypot(*cast))
+    centres, offsets = colour_cast(lab)
+    size = float(np.hypot(offsets[:, 0], offsets[:, 1]).mean()) if len(centres) else 0.0
     share = np.clip((size - CAST_FROM) / (CAST_FULLY - CAST_FROM), 0, 1)
     if share == 0:
         return lab
+    levels = np.arange(256)
+    shift = share * np.stack([np.interp(levels, centres, offsets[:, i]) for i in (0, 1)], axis=1)
     out = lab.copy()
-    out[:, :, 1:] = np.clip(lab[:, :, 1:] - share * cast + 0.5, 0, 255).astype(np.uint8)
+    out[:, :, 1:] = np.clip(lab[:, :, 1:] - shift[lab[:, :, 0]] + 0.5, 0, 255).astype(np.uint8)
     return out
