@@ -9,9 +9,11 @@ import cv2
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 from nogan import ImageTooLargeError, InvalidImageError, OutOfMemoryError
+from nogan.remaster import Remaster
 from nogan.restore import Restorer, available_restorers, inpaint
 from nogan.restore.damage import DamageNet, DamageNetConfig, save_damage_net
 from nogan.restore.denoise import Denoiser
@@ -133,10 +135,17 @@ def damage_net(bias: float) -> DamageNet:
     return net
 
 
-def tiny_restorer(bias: float = -20.0, **kwargs) -> Restorer:
+class Bicubic4(torch.nn.Module):
+    """A stand-in x4 super-resolution network whose output is predictable: bicubic enlargement."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(x, scale_factor=4, mode="bicubic", align_corners=False)
+
+
+def tiny_restorer(bias: float = -20.0, upscale_net: torch.nn.Module | None = None, **kwargs) -> Restorer:
     torch.manual_seed(0)
     denoiser = Denoiser(FFDNet(FFDNetConfig.tiny()), device="cpu", precision="fp32")
-    upscaler = Upscaler(RRDBNet(RRDBNetConfig.tiny()), device="cpu", precision="fp32", tile=32, pad=4)
+    upscaler = Upscaler(upscale_net or RRDBNet(RRDBNetConfig.tiny()), device="cpu", precision="fp32", tile=32, pad=4)
     return Restorer(damage_net(bias), denoiser, upscaler, device="cpu", precision="fp32", **kwargs)
 
 
@@ -210,7 +219,7 @@ def test_bad_arguments_and_inputs(restorer):
         restorer.restore("no/such/photo.jpg")
     with pytest.raises(InvalidImageError):
         restorer.restore(np.zeros((4, 4, 2), np.uint8))
-    with pytest.raises(ValueError, match="restore"):
+    with pytest.raises(ValueError, match=r"'no-such-restorer' is neither a known restoration model \(restore\)"):
         Restorer.from_pretrained("no-such-restorer")
     with pytest.raises(ValueError, match="damage_net or a source"):
         Restorer()
@@ -241,6 +250,7 @@ def test_from_pretrained_loads_a_folder_lazily_and_shares_it(tmp_path):
 
 
 def test_bundled_model_finds_and_repairs_a_drawn_scratch_and_dust():
+    assert available_restorers() == ["restore"]
     restorer = Restorer.from_pretrained(device="cpu", precision="fp32")
     clean = cv2.resize(healthy_photo(), (256, 192), interpolation=cv2.INTER_CUBIC)
     damaged = clean.copy()
@@ -254,3 +264,24 @@ def test_bundled_model_finds_and_repairs_a_drawn_scratch_and_dust():
     repaired = np.asarray(restorer.restore(damaged, denoise=False, contrast=False, sharpen=False))
     error = lambda picture: np.abs(picture[truth].astype(int) - clean[truth]).mean()  # noqa: E731
     assert error(repaired) < 0.25 * error(damaged)
+
+
+# the whole job ------------------------------------------------------------------------------------
+
+def test_remaster_restores_colours_and_upscales(tiny_colorizer):
+    restorer = tiny_restorer(upscale_net=Bicubic4())
+    remaster = Remaster(restorer, tiny_colorizer)
+    grey = healthy_photo(48, 64)
+    out = remaster(grey)
+    assert out.mode == "RGB" and out.size == (64, 48)
+    assert np.asarray(out).std(axis=2).mean() > 1  # coloured (the tiny model tints warm)
+    rgba = Image.fromarray(grey).convert("RGBA")
+    big = remaster(rgba, upscale=2)
+    assert big.mode == "RGBA" and big.size == (128, 96)
+    # the detail comes from the upscaled luminance, the colour from the picture at its own size
+    luma = np.asarray(restorer.restore(out.convert("L"), repair=False, denoise=False, contrast=False,
+                                       sharpen=False, upscale=2))
+    big_luma = cv2.cvtColor(np.asarray(big.convert("RGB")), cv2.COLOR_RGB2YUV)[:, :, 0]
+    assert psnr(big_luma, luma) > 30
+    with pytest.raises(ImageTooLargeError):
+        Remaster(tiny_restorer(max_pixels=50 * 50), tiny_colorizer)(grey, upscale=2)

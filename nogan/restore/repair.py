@@ -71,9 +71,9 @@ def _refill_wide(filled: np.ndarray, holes: np.ndarray) -> None:
 
 @functools.cache
 def _have_fsr() -> bool:
-    if hasattr(cv2, "xphoto"):
+    if hasattr(getattr(cv2, "xphoto", None), "inpaint"):
         return True
-    warnings.warn("cv2.xphoto is missing (another OpenCV wheel shadows opencv-contrib-python-headless): "
+    warnings.warn("cv2.xphoto.inpaint is missing (another OpenCV wheel shadows opencv-contrib-python-headless): "
                   "wide damage is filled by Telea only, which smears; reinstall "
                   "opencv-contrib-python-headless to fix this", RuntimeWarning, stacklevel=3)
     return False

@@ -33,7 +33,7 @@ from .upscale import Upscaler
 RESTORERS = {"restore": BUNDLED_DAMAGE}
 UPSCALER = "realesrgan-x4plus"
 UPSCALES = (1, 2, 4)
-MIN_SIGMA = 1.5  # grey levels: below this a picture's grain is left alone
+MIN_SIGMA = 2.0  # grey levels: below this a picture's grain is left alone
 GREY_SPREAD = 6  # grey levels between channels that still count as grey (JPEG chroma rounding)
 REPAIR_GROW = 1  # px: defects' soft edges, which the mask leaves out, are filled with them
 
@@ -89,7 +89,7 @@ def validate_upscale(upscale: int) -> int:
 
 def validate_denoise(denoise: str | bool | float) -> float:
     """`denoise` as a multiple of the estimated noise level: "auto"/True 1, False 0."""
-    if denoise == "auto" or denoise is True:
+    if (isinstance(denoise, str) and denoise == "auto") or denoise is True:
         return 1.0
     if denoise is False or denoise is None:
         return 0.0
@@ -174,8 +174,8 @@ class Restorer:
         """Restore one picture; each step can be switched off.
 
         `repair`: fill the scratches, dust and cracks `damage_mask` finds. `denoise`: "auto"
-        removes the grain level estimated in the picture, a number that multiple of it, False
-        nothing. `contrast`: undo fading (levels, local contrast, colour cast). `sharpen`: mild,
+        removes the grain at the level estimated in the picture, a number scales that level
+        (0.5 half as strong, 2 twice), False removes nothing. `contrast`: undo fading (levels, local contrast, colour cast). `sharpen`: mild,
         halo-free sharpening. `upscale`: 1, 2 or 4, by super-resolution.
         """
         upscale = validate_upscale(upscale)

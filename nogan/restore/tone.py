@@ -14,7 +14,8 @@ LOW_PERCENTILE, HIGH_PERCENTILE = 0.5, 99.5
 BLACK, WHITE = 4, 248  # where the percentiles land: a little headroom keeps highlight detail
 MAX_GAIN = 3.0  # a nearly flat picture (fog, sky) is not stretched into noise
 CLAHE_CLIP, CLAHE_TILES = 2.0, 8
-FADED_FROM, FADED_FULLY = 0.25, 0.5  # share of the tone range lost where restoring starts / is complete
+CLAHE_SHARE = 0.5  # of the CLAHE result blended in at most: local contrast, not a new tone balance
+FADED_FROM, FADED_FULLY = 0.35, 0.6  # share of the tone range lost where restoring starts / is complete
 NEUTRAL_SHARE = 0.3  # the least saturated 30 % of pixels are taken to be grey in the original
 CAST_BANDS = 8  # lightness bands in which the cast is measured
 CAST_FROM, CAST_FULLY = 2.0, 6.0  # a*b* offset (8-bit Lab units) where cast removal starts / is complete
@@ -52,14 +53,14 @@ def restore_contrast(luma: np.ndarray) -> np.ndarray:
     """Auto levels, then CLAHE blended in by how faded `luma` (H, W) uint8 was. Returns uint8."""
     strength = float(np.clip((fading(luma) - FADED_FROM) / (FADED_FULLY - FADED_FROM), 0, 1))
     if strength == 0:
-        return luma
+        return luma.copy()
     curve = strength * levels_curve(luma) + (1 - strength) * np.arange(256, dtype=np.float32)
     leveled = np.clip(curve[luma] + 0.5, 0, 255).astype(np.uint8)
     clahe = cv2.createCLAHE(CLAHE_CLIP, (CLAHE_TILES, CLAHE_TILES)).apply(leveled).astype(np.float32)
     base = leveled.astype(np.float32)
     # CLAHE maps each tile's brightest plateau to white: let no pixel go more than half of the way
     # from its level to white or black, so bright and dark areas keep their detail
-    local = np.clip(base + strength * (clahe - base), base * 0.5, base + (255 - base) * 0.5)
+    local = np.clip(base + CLAHE_SHARE * strength * (clahe - base), base * 0.5, base + (255 - base) * 0.5)
     return (local + 0.5).astype(np.uint8)
 
 
