@@ -66,12 +66,13 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--cell", type=int, default=400, help="width of one picture in the sheet")
     p.add_argument("--out", type=Path, default=ROOT / "assets" / "restore-contact-sheet.jpg")
+    p.add_argument("--model", default="restore", help="restoration model name or folder")
     args = p.parse_args()
 
     photos = sorted((ROOT / "examples").glob("old_*.jpg"))
     if not photos:
         sys.exit("no examples/old_*.jpg to show")
-    remaster = Remaster(Restorer.from_pretrained(), Colorizer.from_pretrained("lite"))
+    remaster = Remaster(Restorer.from_pretrained(args.model), Colorizer.from_pretrained("lite"))
     rows = [row(path, remaster, args.cell) for path in photos]
     heights = [max(im.height for im in r) for r in rows]
     width = len(COLUMNS) * (args.cell + GAP) - GAP

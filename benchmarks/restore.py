@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -178,14 +179,16 @@ def main() -> None:
     p.add_argument("--photos", type=int, default=None, help="use only the first N held-out photos")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--skip-speed", action="store_true")
+    p.add_argument("--model", default="restore", help="restoration model name or folder")
     p.add_argument("--device", default=None)
     args = p.parse_args()
 
-    restorer = Restorer.from_pretrained(device=args.device)
+    restorer = Restorer.from_pretrained(args.model, device=args.device)
     photos, source = held_out_photos(args.photos)
-    report = {"photos": {"source": source, "count": len(photos), "seed": SEED},
+    report = {"model": args.model, "photos": {"source": source, "count": len(photos), "seed": SEED},
               "machine": {"cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
-                          "device": restorer.device.type, "precision": restorer.precision}}
+                          "device": restorer.device.type, "precision": restorer.precision,
+                          "load_average_at_start": [round(v, 1) for v in os.getloadavg()]}}
     start = time.perf_counter()
     report["synthetic_damage"] = quality(restorer, photos)
     report["no_harm"] = no_harm(restorer, photos)

@@ -36,6 +36,7 @@ UPSCALES = (1, 2, 4)
 MIN_SIGMA = 2.0  # grey levels: below this a picture's grain is left alone
 GREY_SPREAD = 6  # grey levels between channels that still count as grey (JPEG chroma rounding)
 REPAIR_GROW = 1  # px: defects' soft edges, which the mask leaves out, are filled with them
+REPAIR_CLOSE = 2  # px: gaps in a found defect (a scratch found along its edges) are closed
 
 
 def available_restorers() -> list[str]:
@@ -115,6 +116,14 @@ def is_grey(rgb: np.ndarray) -> bool:
     return np.count_nonzero(spread > GREY_SPREAD) <= spread.size // 1000
 
 
+def repair_mask(damage: np.ndarray) -> np.ndarray:
+    """The pixels to fill for a detected damage mask (bool): gaps closed and edges grown, so no
+    damaged pixel is left inside or beside a filled one to bleed into the fill. uint8 0/1."""
+    disc = lambda radius: cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2)  # noqa: E731
+    closed = cv2.morphologyEx(damage.astype(np.uint8), cv2.MORPH_CLOSE, disc(REPAIR_CLOSE))
+    return cv2.dilate(closed, disc(REPAIR_GROW))
+
+
 def luminance(pixels: np.ndarray) -> np.ndarray:
     return pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
 
@@ -185,9 +194,7 @@ class Restorer:
         rgb = np.asarray(original.convert("RGB"))
         pixels = np.ascontiguousarray(rgb[:, :, 0]) if is_grey(rgb) else rgb
         if repair:
-            grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * REPAIR_GROW + 1,) * 2)
-            mask = cv2.dilate(self._find_damage(luminance(pixels)).astype(np.uint8), grow)
-            pixels = inpaint(pixels, mask)
+            pixels = inpaint(pixels, repair_mask(self._find_damage(luminance(pixels))))
         if strength:
             sigma = strength * estimate_noise(luminance(pixels))
             if sigma >= MIN_SIGMA:
