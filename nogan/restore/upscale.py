@@ -44,6 +44,11 @@ MODELS = {
 }
 
 
+# The default meets the speed targets on a 2-core CPU (×2 of 800x600 in about 8 s against about 35 s
+# for x4plus) and keeps small faces closer to the original; x4plus draws crisper edges when time allows.
+DEFAULT_MODEL = "realesr-animevideov3"
+
+
 def _check_name(name: str) -> UpscalerModel:
     if name not in MODELS:
         raise ValueError(f"unknown upscaler {name!r}; available: {', '.join(MODELS)}")
@@ -70,7 +75,7 @@ def _load_prepared(name: str, device: torch.device, precision: str) -> nn.Module
 class Upscaler:
     """Enlarges photos ×2 or ×4 with a learned super-resolution model, tile by tile.
 
-    >>> upscaler = Upscaler.from_pretrained("realesrgan-x4plus")
+    >>> upscaler = Upscaler.from_pretrained()  # or "realesrgan-x4plus": crisper, about 4x slower
     >>> big = upscaler(gray_or_rgb_uint8, 2)
     """
 
@@ -87,7 +92,7 @@ class Upscaler:
         self._net = None if net is None else _prepare(net, self.device, self.precision)
 
     @classmethod
-    def from_pretrained(cls, name: str = "realesrgan-x4plus", device: str | torch.device | None = None,
+    def from_pretrained(cls, name: str = DEFAULT_MODEL, device: str | torch.device | None = None,
                         precision: str | None = None) -> "Upscaler":
         """An upscaler for a model in `MODELS`; the weights are read at the first picture."""
         spec = _check_name(name)
