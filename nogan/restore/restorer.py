@@ -31,7 +31,6 @@ from .upscale import Upscaler
 
 # name -> folder of the damage model; the denoiser and upscaler are the packaged defaults
 RESTORERS = {"restore": BUNDLED_DAMAGE}
-UPSCALER = "realesrgan-x4plus"
 UPSCALES = (1, 2, 4)
 MIN_SIGMA = 2.0  # grey levels: below this a picture's grain is left alone
 GREY_SPREAD = 6  # grey levels between channels that still count as grey (JPEG chroma rounding)
@@ -78,8 +77,8 @@ def _load_denoiser(device: torch.device, precision: str) -> Denoiser:
 
 
 @functools.lru_cache(maxsize=4)
-def _load_upscaler(name: str, device: torch.device, precision: str) -> Upscaler:
-    return Upscaler.from_pretrained(name, device=device, precision=precision)
+def _load_upscaler(device: torch.device, precision: str) -> Upscaler:
+    return Upscaler.from_pretrained(device=device, precision=precision)  # the upscale module's default model
 
 
 def validate_upscale(upscale: int) -> int:
@@ -236,7 +235,7 @@ class Restorer:
 
     def _get_upscaler(self) -> Upscaler:
         if self._upscaler is None:
-            self._upscaler = _load_upscaler(UPSCALER, self.device, self.precision)
+            self._upscaler = _load_upscaler(self.device, self.precision)
         return self._upscaler
 
     @contextlib.contextmanager
