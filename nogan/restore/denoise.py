@@ -55,7 +55,8 @@ def load_ffdnet() -> FFDNet:
 
 
 def _prepare(net: FFDNet, device: torch.device, precision: str) -> FFDNet:
-    return net.eval().requires_grad_(False).to(device=device, dtype=PRECISIONS[precision])
+    net = net.eval().requires_grad_(False).to(device=device, dtype=PRECISIONS[precision])
+    return net.to(memory_format=torch.channels_last)  # faster convolutions in oneDNN and cuDNN
 
 
 @functools.lru_cache(maxsize=2)
@@ -109,7 +110,8 @@ class Denoiser:
                                    f"{image.shape[1]}x{image.shape[0]} picture") from e
 
     def _forward(self, x: torch.Tensor, level: torch.Tensor) -> torch.Tensor:
-        return self._net(x.to(self.device, PRECISIONS[self.precision]), level)
+        x = x.to(self.device, PRECISIONS[self.precision]).contiguous(memory_format=torch.channels_last)
+        return self._net(x, level)
 
     def __repr__(self) -> str:
         return f"Denoiser('ffdnet_color', device={self.device.type!r}, precision={self.precision!r})"

@@ -64,7 +64,8 @@ def load_upscaler_net(name: str) -> nn.Module:
 
 
 def _prepare(net: nn.Module, device: torch.device, precision: str) -> nn.Module:
-    return net.eval().requires_grad_(False).to(device=device, dtype=PRECISIONS[precision])
+    net = net.eval().requires_grad_(False).to(device=device, dtype=PRECISIONS[precision])
+    return net.to(memory_format=torch.channels_last)  # faster convolutions in oneDNN and cuDNN
 
 
 @functools.lru_cache(maxsize=2)
@@ -119,7 +120,7 @@ class Upscaler:
             raise self._oom(image, scale) from e
 
     def _forward(self, x: torch.Tensor, scale: int) -> torch.Tensor:
-        y = self._net(x.to(self.device, PRECISIONS[self.precision]))
+        y = self._net(x.to(self.device, PRECISIONS[self.precision]).contiguous(memory_format=torch.channels_last))
         return F.avg_pool2d(y, 4 // scale) if scale < 4 else y
 
     def _oom(self, image: np.ndarray, scale: int) -> OutOfMemoryError:
