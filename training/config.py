@@ -212,7 +212,7 @@ class DamageEvaluateConfig:
     val_fraction: float = 0.1
     max_images: int = 0  # 0 = all held-out photos
     seed: int = 1234  # damage of image i is drawn from (seed, i)
-    thresholds: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6, 0.7)
+    thresholds: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5)
     out: str = ""  # optional JSON file for the result
     device: str = "auto"
 

@@ -16,28 +16,13 @@ import torch.nn.functional as F
 
 from ..device import PRECISIONS, resolve_device, resolve_precision
 from .damage_net import DamageNet, DamageNetConfig, load_damage_net, save_damage_net
+from .tiles import tile_starts
 
-__all__ = [
-    "DamageNet",
-    "DamageNetConfig",
-    "damage_probability",
-    "detect_damage",
-    "load_damage_net",
-    "save_damage_net",
-]
+__all__ = ["DamageNet", "DamageNetConfig", "damage_probability", "detect_damage", "load_damage_net",
+           "save_damage_net"]
 
-TILE = 512
+TILE = 768
 OVERLAP = 48  # context each tile sees beyond the part of it that is kept
-
-
-def _spans(length: int, tile: int, overlap: int) -> list[tuple[int, int, int, int]]:
-    """(window start, window end, kept start, kept end) along one axis."""
-    core = tile - 2 * overlap
-    spans = []
-    for start in range(0, length, core):
-        end = min(start + core, length)
-        spans.append((max(0, start - overlap), min(length, end + overlap), start, end))
-    return spans
 
 
 def _autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
@@ -52,11 +37,14 @@ def _probability_tiled(net: DamageNet, gray: np.ndarray, device: torch.device, p
     h, w = gray.shape
     stride = net.config.stride
     out = np.empty((h, w), np.float32)
-    for y0, y1, ky0, ky1 in _spans(h, tile, overlap):
-        for x0, x1, kx0, kx1 in _spans(w, tile, overlap):
-            x = torch.from_numpy(gray[y0:y1, x0:x1]).to(device).float().div_(255)[None, None]
-            pad_h, pad_w = -x.shape[2] % stride, -x.shape[3] % stride
-            x = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
+    core = tile - 2 * overlap  # the part of each tile that is kept
+    ys, xs = tile_starts(h, core, align=stride), tile_starts(w, core, align=stride)
+    for ky0, ky1 in zip(ys, [*ys[1:], h]):
+        for kx0, kx1 in zip(xs, [*xs[1:], w]):
+            y0, x0 = max(0, ky0 - overlap), max(0, kx0 - overlap)
+            y1, x1 = min(h, ky1 + overlap), min(w, kx1 + overlap)
+            x = torch.from_numpy(np.ascontiguousarray(gray[y0:y1, x0:x1])).to(device).float().div_(255)
+            x = F.pad(x[None, None], (0, -x.shape[1] % stride, 0, -x.shape[0] % stride), mode="replicate")
             with _autocast(device, precision):
                 logits = net(x)
             prob = torch.sigmoid(logits.float())[0, 0, ky0 - y0:ky1 - y0, kx0 - x0:kx1 - x0]

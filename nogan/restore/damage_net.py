@@ -28,6 +28,7 @@ CONFIG_NAME = "config.json"
 BUNDLED = Path(__file__).parent / "weights" / "damage"
 # index of the last EfficientNet-Lite0 block at strides 2, 4, 8, 16, 32
 STAGE_ENDS = (0, 2, 4, 10, 15)
+PRIOR_LOGIT = -3.5  # sigmoid: 3 %
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,9 @@ class DamageNet(nn.Module):
         self.fine = nn.Sequential(conv_bn_relu(1, config.fine_channels),
                                   conv_bn_relu(config.fine_channels, config.fine_channels))
         self.head = nn.Conv2d(below, 1, 1)
+        # start at the prior (a few percent of pixels are damage), not at p = 0.5 everywhere,
+        # so training does not spend its first thousand steps walking the bias down
+        nn.init.constant_(self.head.bias, PRIOR_LOGIT)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         stride = self.config.stride

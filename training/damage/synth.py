@@ -9,7 +9,8 @@ fading and blur before (the print aged), grain and compression after (the scan s
 
 Defects, after the real scans in ../shared/data/old_photos: dust specks down to one pixel, hairs
 and fibres, long thin scratches (straight or curved, bright or dark, sometimes broken), wide soft
-abrasions, crack networks, folds, blotches and water stains, torn corners.
+abrasions, crack networks, folds, blotches and water stains, torn corners. Look-alikes that are
+not damage (lettering on the film border, printed dot patterns) are drawn into the photo first.
 """
 from __future__ import annotations
 
@@ -158,6 +159,39 @@ def torn_corner(alpha, tone, rng: Rng) -> None:
            else rng.uniform(0, 30), 1.0)
 
 
+def look_alikes(photo: np.ndarray, rng: Rng) -> np.ndarray:
+    """Things in real scans that are not damage but look like it: the film's dark border with
+    its white lettering (negative numbers), and regular dot patterns (printed fabric). Drawn into
+    the photo before any damage, so the mask never marks them."""
+    h, w = photo.shape
+    photo = photo.copy()
+    if rng.random() < 0.25:
+        edge = int(rng.integers(1, 4))
+        band = int(rng.uniform(0.06, 0.2) * (h if edge % 2 else w))
+        region = (slice(h - band, h), slice(None)) if edge == 1 else (slice(None), slice(w - band, w)) \
+            if edge == 2 else (slice(0, band), slice(None))
+        photo[region] = rng.uniform(0, 35)
+        text = "".join(rng.choice(list("0123456789-ABCDEFOWI"), int(rng.integers(5, 12))))
+        canvas = np.zeros((h, w), np.uint8)
+        along = int(rng.uniform(0, w / 2))
+        org = {1: (along, h - band // 3), 2: (w - band + 2, int(rng.uniform(h / 4, h))), 3: (along, band * 2 // 3)}[edge]
+        cv2.putText(canvas, text, org, cv2.FONT_HERSHEY_SIMPLEX, rng.uniform(0.3, 0.6), 255,
+                    int(rng.integers(1, 3)), cv2.LINE_AA)
+        photo = np.maximum(photo, canvas.astype(np.float32) * rng.uniform(0.7, 1.0))
+    if rng.random() < 0.2:
+        pitch, r = rng.uniform(4, 10), rng.uniform(0.8, 2.5)
+        y0, x0 = rng.uniform(0, h * 0.6), rng.uniform(0, w * 0.6)
+        y1, x1 = y0 + rng.uniform(0.2, 0.5) * h, x0 + rng.uniform(0.2, 0.5) * w
+        dots = np.zeros((h, w), np.uint8)
+        for y in np.arange(y0, y1, pitch):
+            for x in np.arange(x0 + (pitch / 2 if int(y / pitch) % 2 else 0), x1, pitch):
+                cv2.circle(dots, (int(x * 16), int(y * 16)), int(r * 16), 255, -1, cv2.LINE_AA, shift=4)
+        tone = 230.0 if rng.random() < 0.6 else 20.0
+        a = dots.astype(np.float32) / 255 * rng.uniform(0.6, 1.0)
+        photo = photo * (1 - a) + tone * a
+    return photo
+
+
 def age(photo: np.ndarray, rng: Rng) -> np.ndarray:
     """Fading and blur of the print itself (float grey 0..255 in and out)."""
     if rng.random() < 0.6:  # faded: lower contrast, lifted blacks
@@ -194,7 +228,7 @@ def damage(photo: np.ndarray, rng: Rng, clean_prob: float = 0.1) -> tuple[np.nda
     if photo.ndim != 2 or photo.dtype != np.uint8:
         raise ValueError(f"photo must be (H, W) uint8, got {photo.shape} {photo.dtype}")
     h, w = photo.shape
-    base = age(photo.astype(np.float32), rng)
+    base = age(look_alikes(photo.astype(np.float32), rng), rng)
     alpha, tone = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
     if rng.random() >= clean_prob:
         area = h * w / 256 ** 2

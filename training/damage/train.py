@@ -52,7 +52,8 @@ def run(cfg: DamageConfig) -> Path:
     encoder = [p for p in net.encoder.parameters() if p.requires_grad]
     rest = [p for n, p in net.named_parameters() if not n.startswith("encoder.")]
     base_lrs = [cfg.lr * cfg.encoder_lr_ratio, cfg.lr]
-    optimizer = torch.optim.AdamW([{"params": encoder}, {"params": rest}], lr=cfg.lr, weight_decay=cfg.weight_decay)
+    optimizer = torch.optim.AdamW([{"params": encoder}, {"params": rest}], lr=cfg.lr,
+                                  weight_decay=cfg.weight_decay)
     total = steps_for(cfg.epochs, len(train_files), cfg.batch_size)
     start = restore(resumed, {"damage_net": optimizer}, precision) if resumed else 0
     best_f1 = resumed.get("best_f1", -1.0) if resumed else -1.0
