@@ -22,8 +22,12 @@ from nogan.errors import NoganError
 from . import (cycle, evaluate, export, gan, pretrain_critic, pretrain_gen, push, save_gen_images,
                sweep)
 from .checkpoint import load_checkpoint
-from .config import (CycleConfig, EvaluateConfig, ExportConfig, GanConfig, PretrainCriticConfig,
-                     PretrainGenConfig, PushConfig, SaveGenImagesConfig, SweepConfig)
+from .config import (CycleConfig, DamageConfig, DamageEvaluateConfig, DamageExportConfig, EvaluateConfig,
+                     ExportConfig, GanConfig, PretrainCriticConfig, PretrainGenConfig, PushConfig,
+                     SaveGenImagesConfig, SweepConfig)
+from .damage import evaluate as damage_evaluate
+from .damage import export as damage_export
+from .damage import train as damage_train
 
 COMMANDS: dict[str, tuple[type, Callable]] = {
     "pretrain-gen": (PretrainGenConfig, pretrain_gen.run),
@@ -35,6 +39,9 @@ COMMANDS: dict[str, tuple[type, Callable]] = {
     "evaluate": (EvaluateConfig, evaluate.run),
     "export": (ExportConfig, export.run),
     "push": (PushConfig, push.run),
+    "train-damage": (DamageConfig, damage_train.run),
+    "evaluate-damage": (DamageEvaluateConfig, damage_evaluate.run),
+    "export-damage": (DamageExportConfig, damage_export.run),
 }
 
 

@@ -179,6 +179,55 @@ class PushConfig:
     message: str = "Upload NoGAN colorization model"
 
 
+@dataclass
+class DamageConfig(RunArgs):
+    """Train DamageNet to segment procedural old-photo damage (training/damage/synth.py)."""
+
+    run: str = "runs/damage"  # checkpoints, log.csv and best.pt go straight into this folder
+    size: int = 192
+    batch_size: int = 8
+    depth: int = 4  # DamageNetConfig: encoder stages
+    decoder_channels: tuple[int, ...] = (96, 64, 32, 24)
+    fine_channels: int = 16
+    encoder_weights: str = "imagenet"  # 'none', 'imagenet' or a path (EfficientNet-Lite0 names)
+    init: str = ""  # damage checkpoint to start from (weights only, fresh optimiser)
+    epochs: float = 10.0
+    lr: float = 1e-3
+    encoder_lr_ratio: float = 0.3  # the pretrained encoder learns at lr * this
+    frozen_stages: int = 2  # the first encoder stages keep their initial weights (a CPU saving)
+    weight_decay: float = 1e-4
+    pct_start: float = 0.05
+    dice_weight: float = 1.0  # loss = BCE + dice_weight * soft dice
+    clean_prob: float = 0.1  # fraction of samples with ageing but no damage
+    val_images: int = 24  # held-out photos scored (F1, 1-px tolerance) at every checkpoint
+    save_every: int = 200
+
+
+@dataclass
+class DamageEvaluateConfig:
+    """Damage-mask F1 (1-pixel tolerance) of a damage checkpoint or folder on held-out photos."""
+
+    model: str = ""  # a damage checkpoint (.pt) or an exported folder
+    data: str = "../shared/data/photos"
+    val_fraction: float = 0.1
+    max_images: int = 0  # 0 = all held-out photos
+    seed: int = 1234  # damage of image i is drawn from (seed, i)
+    thresholds: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5)
+    out: str = ""  # optional JSON file for the result
+    device: str = "auto"
+
+
+@dataclass
+class DamageExportConfig:
+    """A damage checkpoint -> a DamageNet folder (model.safetensors, config.json)."""
+
+    checkpoint: str = ""
+    out: str = "nogan/restore/weights/damage"
+    name: str = "damage"
+    threshold: float = 0.5  # stored as the model's default mask threshold
+    dtype: str = "float16"  # 'float16', 'bfloat16' or 'float32'
+
+
 def command_line(subcommand: str, cfg) -> str:
     """The `python -m training` command that reproduces `cfg` (options differing from defaults).
 

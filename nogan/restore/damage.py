@@ -1,0 +1,99 @@
+"""Finding damage (scratches, dust, cracks, stains) in a grey photo with DamageNet.
+
+The network runs at full resolution in overlapping tiles, so one-pixel dust on a 4000-px scan is
+seen as sharply as on a small photo while memory stays bounded by the tile size. On big scans a
+second pass over a copy reduced to `coarse_side` px finds damage too wide for a tile's context
+(broad scratches, stains); the two probability maps are combined by their maximum.
+"""
+from __future__ import annotations
+
+import contextlib
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..device import PRECISIONS, resolve_device, resolve_precision
+from .damage_net import DamageNet, DamageNetConfig, load_damage_net, save_damage_net
+from .tiles import tile_starts
+
+__all__ = ["DamageNet", "DamageNetConfig", "damage_probability", "detect_damage", "load_damage_net",
+           "save_damage_net"]
+
+TILE = 768
+OVERLAP = 48  # context each tile sees beyond the part of it that is kept
+
+
+def _autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=PRECISIONS[precision])
+
+
+@torch.no_grad()
+def _probability_tiled(net: DamageNet, gray: np.ndarray, device: torch.device, precision: str,
+                       tile: int, overlap: int) -> np.ndarray:
+    h, w = gray.shape
+    stride = net.config.stride
+    out = np.empty((h, w), np.float32)
+    core = tile - 2 * overlap  # the part of each tile that is kept
+    ys, xs = tile_starts(h, core, align=stride), tile_starts(w, core, align=stride)
+    for ky0, ky1 in zip(ys, [*ys[1:], h]):
+        for kx0, kx1 in zip(xs, [*xs[1:], w]):
+            y0, x0 = max(0, ky0 - overlap), max(0, kx0 - overlap)
+            y1, x1 = min(h, ky1 + overlap), min(w, kx1 + overlap)
+            x = torch.from_numpy(np.ascontiguousarray(gray[y0:y1, x0:x1])).to(device).float().div_(255)
+            x = F.pad(x[None, None], (0, -x.shape[1] % stride, 0, -x.shape[0] % stride), mode="replicate")
+            with _autocast(device, precision):
+                logits = net(x)
+            prob = torch.sigmoid(logits.float())[0, 0, ky0 - y0:ky1 - y0, kx0 - x0:kx1 - x0]
+            out[ky0:ky1, kx0:kx1] = prob.cpu().numpy()
+    return out
+
+
+def damage_probability(net: DamageNet, gray: np.ndarray, *, device=None, precision: str | None = None,
+                       tile: int = TILE, overlap: int = OVERLAP,
+                       coarse_side: int | None = 1024) -> np.ndarray:
+    """(H, W) uint8 grey -> (H, W) float32 damage probability in [0, 1].
+
+    `tile`: side of the square the network sees at once (a multiple of the network's stride,
+    more than 2 * `overlap`). `coarse_side`: images whose long side exceeds twice this also get
+    a pass at this long side; None turns it off.
+    """
+    if not isinstance(gray, np.ndarray) or gray.ndim != 2 or gray.dtype != np.uint8:
+        got = f"{gray.shape} {gray.dtype}" if isinstance(gray, np.ndarray) else type(gray).__name__
+        raise ValueError(f"gray must be an (H, W) uint8 array, got {got}")
+    stride = net.config.stride
+    # tiles on the network's stride grid give the same result as one pass over the whole image
+    if tile % stride or overlap % stride or tile <= 2 * overlap:
+        raise ValueError(f"tile={tile} and overlap={overlap} must be multiples of {stride}, "
+                         f"tile more than 2 * overlap")
+    device = resolve_device(device if device is not None else next(net.parameters()).device)
+    precision = resolve_precision(precision, device)
+    net = net.to(device).eval()
+    prob = _probability_tiled(net, gray, device, precision, tile, overlap)
+    h, w = gray.shape
+    if coarse_side is not None and max(h, w) > 2 * coarse_side:
+        scale = coarse_side / max(h, w)
+        small = cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))),
+                           interpolation=cv2.INTER_AREA)
+        coarse = _probability_tiled(net, small, device, precision, tile, overlap)
+        np.maximum(prob, cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR), out=prob)
+    return prob
+
+
+def detect_damage(net: DamageNet, gray: np.ndarray, *, threshold: float | None = None, device=None,
+                  precision: str | None = None, tile: int = TILE, overlap: int = OVERLAP,
+                  coarse_side: int | None = 1024) -> np.ndarray:
+    """gray: (H, W) uint8. Returns (H, W) bool, True where damage.
+
+    `threshold` on the damage probability; None: the model's own (`net.threshold`, from its
+    config.json) or 0.5. Device and precision as for `Colorizer` (None: CUDA, MPS, then CPU; fp16
+    on CUDA, bf16 on CPUs with native bf16, else fp32). Tiling as in `damage_probability`.
+    """
+    threshold = getattr(net, "threshold", 0.5) if threshold is None else threshold
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold={threshold} must be between 0 and 1")
+    return damage_probability(net, gray, device=device, precision=precision, tile=tile, overlap=overlap,
+                              coarse_side=coarse_side) >= threshold

@@ -1,0 +1,95 @@
+"""`train-damage`: DamageNet on procedural damage, BCE + soft dice, AdamW, one-cycle schedule.
+
+Writes `<run>/ckpt_<step>.pt`, `<run>/log.csv` (losses; F1 on held-out photos at each checkpoint)
+and `<run>/best.pt`, a copy of the checkpoint with the best held-out F1 so far.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from ..checkpoint import checkpoint_path, load_checkpoint
+from ..config import DamageConfig, command_line
+from ..csv_log import CsvLog
+from ..data import list_images, split_files, steps_for
+from ..loop import Averager, batches, due, restore, setup, snapshot
+from ..schedule import one_cycle, set_lrs
+from .data import DamagePairs
+from .evaluate import damaged_samples, score
+from .model import build_damage_net, damage_net_from
+
+VAL_SEED = 4321
+VAL_THRESHOLD = 0.5
+
+
+def dice_loss(logits: torch.Tensor, target: torch.Tensor, eps: float = 1.0) -> torch.Tensor:
+    """1 - soft dice over the whole batch (sparse damage: per-image dice of empty masks is noise)."""
+    prob = torch.sigmoid(logits)
+    inter = (prob * target).sum()
+    return 1 - (2 * inter + eps) / (prob.sum() + target.sum() + eps)
+
+
+def run(cfg: DamageConfig) -> Path:
+    """Train; returns the last checkpoint."""
+    device, precision = setup(cfg)
+    train_files, val_files = split_files(list_images(cfg.data), cfg.val_fraction)
+    out = Path(cfg.run)
+    resumed = load_checkpoint(cfg.resume, "damage") if cfg.resume else None
+    if resumed:
+        net, history = damage_net_from(resumed), resumed["history"]
+    elif cfg.init:
+        parent = load_checkpoint(cfg.init, "damage")
+        net, history = damage_net_from(parent), [*parent["history"], command_line("train-damage", cfg)]
+    else:
+        net, history = build_damage_net(cfg), [command_line("train-damage", cfg)]
+    net.to(device).train()
+    frozen = net.encoder.stages(cfg.frozen_stages)
+    frozen.requires_grad_(False)
+    frozen.eval()  # keeps their BatchNorm statistics too
+    encoder = [p for p in net.encoder.parameters() if p.requires_grad]
+    rest = [p for n, p in net.named_parameters() if not n.startswith("encoder.")]
+    base_lrs = [cfg.lr * cfg.encoder_lr_ratio, cfg.lr]
+    optimizer = torch.optim.AdamW([{"params": encoder}, {"params": rest}], lr=cfg.lr,
+                                  weight_decay=cfg.weight_decay)
+    total = steps_for(cfg.epochs, len(train_files), cfg.batch_size)
+    start = restore(resumed, {"damage_net": optimizer}, precision) if resumed else 0
+    best_f1 = resumed.get("best_f1", -1.0) if resumed else -1.0
+    val = damaged_samples(val_files[:cfg.val_images], VAL_SEED) if val_files and cfg.val_images else []
+    log = CsvLog(out / "log.csv", ["loss", "bce", "dice", "lr", "val_f1", "val_precision", "val_recall"],
+                 resume_step=start if resumed else None)
+    path, averages = checkpoint_path(out, start), Averager()
+    dataset = DamagePairs(train_files, cfg.size, cfg.clean_prob)
+    for step, (image, mask) in batches(dataset, cfg, start, total, "damage"):
+        lrs = [lr * one_cycle(step / total, cfg.pct_start) for lr in base_lrs]
+        set_lrs(optimizer, lrs)
+        image, mask = image.to(device), mask.to(device)
+        with precision.autocast():
+            logits = net(image).float()
+        bce = F.binary_cross_entropy_with_logits(logits, mask)
+        dice = dice_loss(logits, mask)
+        loss = bce + cfg.dice_weight * dice
+        precision.step(loss, optimizer)
+        averages.add({"loss": loss, "bce": bce, "dice": dice})
+        row = None
+        if due(step, cfg.log_every, total):
+            row = {**averages.pop(), "lr": lrs[-1]}
+        if due(step, cfg.save_every, total):
+            metrics = score(net, val, (VAL_THRESHOLD,), device)[f"{VAL_THRESHOLD:g}"] if val else None
+            frozen.eval()  # score() put the whole net back in training mode
+            if metrics:
+                row = {**(row or {}), **{f"val_{k}": v for k, v in metrics.items()}}
+            f1 = metrics["f1"] if metrics else 0.0
+            improved = f1 > best_f1
+            best_f1 = max(best_f1, f1)
+            path = snapshot(checkpoint_path(out, step + 1), "damage", cfg, step + 1, history,
+                            {"damage_net": net}, {"damage_net": optimizer}, precision,
+                            damage_net_config=net.config.to_dict(), best_f1=best_f1, f1=f1)
+            if improved:
+                shutil.copyfile(path, out / "best.tmp")
+                (out / "best.tmp").replace(out / "best.pt")
+        if row:
+            log.write(step + 1, row)
+    return path
