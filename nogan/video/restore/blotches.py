@@ -20,6 +20,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ...restore import repair
 from .motion import Alignment
 
 SPIKE_LEVELS = 20.0  # the smallest difference from both neighbours that counts as a spike
@@ -93,9 +94,9 @@ def remove_blotches(luma: np.ndarray, before: np.ndarray, after: np.ndarray, rel
 
 
 def inpaint(luma: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """`luma` (float32 0-255) with the `mask` pixels filled from their surroundings within the frame."""
-    # OpenCV for now: the photo restoration's `nogan.restore.repair.inpaint` is meant to take its place
-    filled = cv2.inpaint(np.clip(luma + 0.5, 0, 255).astype(np.uint8), mask.astype(np.uint8), 3, cv2.INPAINT_TELEA)
+    """`luma` (float32 0-255) with the `mask` pixels filled from their surroundings within the frame,
+    as the photo restoration fills damage."""
+    filled = repair.inpaint(np.clip(luma + 0.5, 0, 255).astype(np.uint8), mask)
     return np.where(mask, filled.astype(np.float32), luma)
 
 
