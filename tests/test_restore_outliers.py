@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from nogan.restore.damage import DamageNet, DamageNetConfig, detect_damage
-from nogan.restore.outliers import contrast, isolated_specks, outliers
+from nogan.restore.outliers import contrast, film_frame, isolated_specks, outliers
 
 GRAIN = 3.0
 
@@ -79,6 +79,20 @@ def test_isolated_dust_is_found_and_a_dotted_pattern_is_not():
     dress = smooth_scene()
     dress[4::8, 4::8] = 245  # a dotted dress: every dot has neighbours
     assert not isolated_specks(dress, GRAIN).any()
+
+
+def test_film_frame_and_its_lettering_are_found_and_left_alone():
+    photo = smooth_scene()
+    scan = cv2.copyMakeBorder(photo, 14, 24, 12, 12, cv2.BORDER_CONSTANT, value=8)  # a black frame
+    cv2.putText(scan, "33480", (60, 178), cv2.FONT_HERSHEY_SIMPLEX, 0.5, 235, 1)  # an edge number
+    frame = film_frame(scan)
+    assert frame[:10].all() and frame[-20:].all() and frame[:, :10].all()
+    assert not frame[20:-30, 20:-20].any()  # the photo itself
+    net = sure_net()
+    assert not detect_damage(net, scan, precision="fp32")[frame].any()
+    scratched = scan.copy()
+    cv2.line(scratched, (40, 30), (150, 150), 250, 1)
+    assert detect_damage(net, scratched, precision="fp32")[80:120, 80:120].any()
 
 
 def test_detect_damage_keeps_only_what_the_evidence_confirms():

@@ -10,7 +10,8 @@ on real thin lines and outlines, and filling those harms a photo more than a mis
 A pixel is damage where it stands out from both sides beyond the grain and the texture around it
 and the network thinks it at least half likely; each such region needs one pixel the network is
 sure of (hysteresis). Isolated dust specks are added on classical evidence alone, which finds the
-dark dust in skies the network misses.
+dark dust in skies the network misses. A scan's black film frame is left alone (its lettering is
+thin and bright on black, like a scratch).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ import torch.nn.functional as F
 from ..device import PRECISIONS, resolve_device, resolve_precision
 from .damage_net import DamageNet, DamageNetConfig, load_damage_net, save_damage_net
 from .denoise import estimate_noise
-from .outliers import isolated_specks, outliers
+from .outliers import film_frame, isolated_specks, outliers
 from .tiles import tile_starts
 
 __all__ = ["DamageNet", "DamageNetConfig", "damage_probability", "detect_damage", "load_damage_net",
@@ -117,4 +118,4 @@ def detect_damage(net: DamageNet, gray: np.ndarray, *, threshold: float | None =
     sure = np.zeros(count, bool)
     sure[labels[confirmed & (prob >= threshold)]] = True
     sure[0] = False
-    return sure[labels] | isolated_specks(gray, grain)
+    return (sure[labels] | isolated_specks(gray, grain)) & ~film_frame(gray)

@@ -10,8 +10,10 @@ so film grain alone never counts.
 
 `outliers` keeps the pixels whose contrast stands clear of the grain and of the texture around
 them: a scratch across a smooth sky or face does, a twig among leaves or a blade in grass does
-not. `isolated_specks` is a detector on its own for dust: small, compact specks
-that stand alone (a speck among many, as in a dotted dress, gravel or foliage, is texture).
+not. `isolated_specks` is a detector on its own for dust: small, compact specks that stand alone
+(a speck among many, as in a dotted dress, gravel or foliage, is texture). `film_frame` finds the
+black frame of a scanned negative and the numbers printed on it: thin, bright and on black, they
+look like scratches to every test here, and they are not the photo.
 """
 from __future__ import annotations
 
@@ -24,6 +26,9 @@ MIN_CONTRAST = 16.0  # grey levels a defect must at least stand out by...
 GRAIN_FACTOR = 3.0  # ...and this many times the grain's standard deviation...
 TEXTURE_FACTOR = 6.0  # ...and this many times the median contrast around it...
 TEXTURE_WINDOW = 15  # ...in a square of this side (px)
+FRAME_BAND = 0.1  # share of the short side along each edge where a scan's black film frame may lie
+FRAME_DARK = 40  # grey levels: the frame is darker than this...
+FRAME_LETTERING = 9  # ...once strokes up to this many px wide (edge numbers, captions) are closed over
 SPECK_MIN_CONTRAST = 30.0  # dust found without the model: at least these grey levels...
 SPECK_GRAIN_FACTOR = 4.0  # ...and this many times the grain
 SPECK_REACH = (2, 3)  # px: specks up to about 5 px across
@@ -84,7 +89,8 @@ def isolated_specks(gray: np.ndarray, grain: float) -> np.ndarray:
     _, _, neighbours, _ = cv2.connectedComponentsWithStats((strength >= 0.7 * threshold).astype(np.uint8),
                                                            connectivity=8)
     centres = np.zeros(gray.shape, np.float32)
-    centres[*_centres(neighbours[1:])[::-1]] = 1
+    nx, ny = _centres(neighbours[1:])
+    centres[ny, nx] = 1
     square = (SPECK_NEIGHBOURHOOD,) * 2
     crowd = cv2.boxFilter(centres, -1, square, normalize=False, borderType=cv2.BORDER_CONSTANT)
     cover = cv2.boxFilter((strength >= 0.7 * threshold).astype(np.float32), -1, square, normalize=False,
@@ -99,3 +105,17 @@ def _centres(stats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(x, y) of the centres of the bounding boxes in cv2 component `stats`."""
     return (stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] // 2,
             stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT] // 2)
+
+
+def film_frame(gray: np.ndarray) -> np.ndarray:
+    """(H, W) bool: the black frame along the edges of a scanned negative or print, with the
+    lettering on it. Dark areas within FRAME_BAND of an edge that reach the edge; a dark photo
+    touching its edge there counts too, so nothing is repaired in such a strip."""
+    h, w = gray.shape
+    band = max(1, round(FRAME_BAND * min(h, w)))
+    dark = (cv2.medianBlur(gray, 5) < FRAME_DARK).astype(np.uint8)
+    dark = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((FRAME_LETTERING,) * 2, np.uint8))
+    dark[band:h - band, band:w - band] = 0
+    _, labels = cv2.connectedComponents(dark, connectivity=8)
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    return np.isin(labels, edge[edge > 0])
