@@ -102,7 +102,7 @@ class Job:
         """This job for frames `first` to `first + count - 1` of a film cut into pieces: the hints
         go to the piece holding their frame, numbered from the piece's start."""
         frame = self.options["hints_frame"]
-        if self.options["hints"] is None or first == 0 and count > frame:
+        if self.options["hints"] is None or (first == 0 and count > frame):
             return self
         hints = {"hints": self.options["hints"], "hints_frame": frame - first} if first <= frame < first + count else {}
         return dataclasses.replace(self, options={**self.options, "hints": None, "hints_frame": 0, **hints})
@@ -117,9 +117,9 @@ class Job:
 
     def load_models(self) -> Models:
         """The models this job needs, loaded once per worker (the restorer loads at its first photo)."""
-        colorizer, note = load_colorizer(self.model, self.device, self.precision) if self.options["colorize"] \
-            else (None, None)
-        restorer = None
+        colorizer, note, restorer = None, None, None
+        if self.options["colorize"]:
+            colorizer, note = load_colorizer(self.model, self.device, self.precision)
         if self.options["restore"] or self.options["upscale"] > 1:
             restorer = Restorer.from_pretrained(self.options["restore_model"], self.device, self.precision)
         return Models(colorizer, restorer, note)
@@ -138,7 +138,7 @@ def _check_options(given: Mapping[str, Any], post_process: bool) -> None:
     frame = options["hints_frame"]
     if isinstance(frame, bool) or not isinstance(frame, int) or frame < 0:
         raise ValueError(f"hints_frame={frame!r} must be a frame number from 0")
-    steps = sorted(changed & {*PHOTO_STEPS, *FILM_STEPS, "restore_model"})
+    steps = sorted(changed & {*PHOTO_STEPS, *FILM_STEPS})
     if steps and not options["restore"]:
         raise ValueError(f"{', '.join(steps)} choose restoration steps: they need restore=True")
     if "hints_frame" in changed and options["hints"] is None:
