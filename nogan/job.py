@@ -140,15 +140,15 @@ def _check_options(given: Mapping[str, Any], post_process: bool) -> None:
         raise ValueError(f"hints_frame={frame!r} must be a frame number from 0")
     steps = sorted(changed & {*PHOTO_STEPS, *FILM_STEPS})
     if steps and not options["restore"]:
-        raise ValueError(f"{', '.join(steps)} choose restoration steps: they need restore=True")
+        raise ValueError(f"restoration steps ({', '.join(steps)}) need restore=True")
     if "hints_frame" in changed and options["hints"] is None:
         raise ValueError("hints_frame says which frame the hints belong to: it needs hints")
     if not options["colorize"]:
         if not options["restore"]:
-            raise ValueError("colorize=False leaves restoration alone to do: it needs restore=True")
+            raise ValueError("colorize=False means restoration alone: it needs restore=True")
         coloured = [key for key in ("hints", "reference") if options[key] is not None]
         if coloured:
-            raise ValueError(f"{' and '.join(coloured)} choose colours: they need colorize=True")
+            raise ValueError(f"colour options ({', '.join(coloured)}) need colorize=True")
     elif not post_process and (options["restore"] or options["upscale"] > 1):
         raise ValueError("post_process=False keeps the model's own luminance, which restore and upscale replace")
 

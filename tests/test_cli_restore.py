@@ -149,13 +149,13 @@ def test_reference_palette_is_taken_after_colouring(tiny_model_dir, tmp_path):
 
 
 @pytest.mark.parametrize("option, message", [
-    (["--no-colorize", "--restore", "--hints", "HINTS"], "hints choose colours: they need colorize=True"),
-    (["--no-colorize"], "colorize=False leaves restoration alone to do: it needs restore=True"),
+    (["--no-colorize", "--restore", "--hints", "HINTS"], "colour options (hints) need colorize=True"),
+    (["--no-colorize"], "colorize=False means restoration alone: it needs restore=True"),
     (["--upscale", "3"], "argument --upscale: invalid choice: 3 (choose from 1, 2, 4)"),
     (["--restore", "--grain", "2"], "grain=2.0 must be True, False or a number from 0 to 1"),
     (["--restore", "--denoise", "5"], "denoise=5.0 must be 'auto', False or a strength from 0 to 4"),
     (["--restore", "--denoise", "strong"], "'strong' is not auto, off or a strength"),
-    (["--no-repair", "--no-flicker"], "flicker, repair choose restoration steps: they need restore=True"),
+    (["--no-repair", "--no-flicker"], "restoration steps (flicker, repair) need restore=True"),
     (["--restore", "--no-post-process"], "post_process=False keeps the model's own luminance"),
     (["--hints-frame", "3"], "hints_frame says which frame the hints belong to: it needs hints"),
     (["--hints", "HINTS", "--hints-frame", "3"], "--hints-frame is for films; "),
