@@ -19,6 +19,7 @@ from tqdm import tqdm
 from .errors import NoganError
 
 if TYPE_CHECKING:
+    from .cluster import ClusterOptions
     from .job import Job, Models
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
@@ -194,6 +195,17 @@ def check_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         parser.error(str(e))
 
 
+def check_cluster_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> ClusterOptions:
+    """The Ray backend's settings; a usage error for one out of range (importing Ray)."""
+    from .cluster import ClusterOptions
+
+    try:
+        return ClusterOptions(args.actors_per_node, args.cpus_per_actor, args.gpus_per_actor, args.batch_size,
+                              tuple(args.chunk_seconds), args.film_workers)
+    except ValueError as e:
+        parser.error(str(e))
+
+
 def check_hints(parser: argparse.ArgumentParser, job: Job, files: list[tuple[Path, Path]]) -> None:
     """Hints belong to one picture: a single input of the hints' size (for a film, its frame size)."""
     hints = job.options["hints"]
@@ -235,13 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     job = check_options(parser, args)
+    cluster = check_cluster_options(parser, args) if args.backend == "ray" else None
     try:
         files = list(find_inputs(args.inputs, args.output))
-        if args.backend == "ray":
-            from .cluster import ClusterOptions
-
-            cluster = ClusterOptions(args.actors_per_node, args.cpus_per_actor, args.gpus_per_actor, args.batch_size,
-                                     tuple(args.chunk_seconds), args.film_workers)
     except (ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

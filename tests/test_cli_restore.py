@@ -180,6 +180,19 @@ def test_bad_combinations_are_usage_errors_before_any_model_is_loaded(tmp_path, 
     assert not (tmp_path / "out").exists()
 
 
+def test_the_backend_comes_from_the_environment_and_ray_options_are_checked_first(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(nogan.job.Job, "load_models", lambda self: pytest.fail("a model was loaded"))
+    photo = grey_photo(tmp_path / "p.png")
+    monkeypatch.setenv("NOGAN_BACKEND", "spark")
+    with pytest.raises(SystemExit) as exit_:
+        main([str(photo)])
+    assert exit_.value.code == 2 and "--backend='spark' is not one of local, ray" in capsys.readouterr().err
+    monkeypatch.setenv("NOGAN_BACKEND", "ray")
+    with pytest.raises(SystemExit) as exit_:
+        main([str(photo), "--batch-size", "0", "-o", str(tmp_path / "out")])
+    assert exit_.value.code == 2 and "batch_size=0 must be a positive integer" in capsys.readouterr().err
+
+
 def test_a_job_pickles_and_gives_its_hints_to_the_film_piece_holding_their_frame():
     job = Job(options={"restore": True, "grain": 0.3, "sharpen": False, "hints": "/h.png", "hints_frame": 50})
     assert pickle.loads(pickle.dumps(job)) == job
