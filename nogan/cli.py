@@ -206,8 +206,14 @@ def check_cluster_options(parser: argparse.ArgumentParser, args: argparse.Namesp
         parser.error(str(e))
 
 
-def check_hints(parser: argparse.ArgumentParser, job: Job, files: list[tuple[Path, Path]]) -> None:
-    """Hints belong to one picture: a single input of the hints' size (for a film, its frame size)."""
+def check_inputs(parser: argparse.ArgumentParser, job: Job, files: list[tuple[Path, Path]]) -> None:
+    """Hints belong to one picture: a single input of the hints' size (for a film, its frame size).
+    Options for photos alone get a note when films are among the inputs."""
+    if any(src.suffix.lower() in _video_extensions() for src, _ in files):
+        for note, used in (("--upscale is for photos: films keep their size", job.options["upscale"] > 1),
+                           ("--reference is for photos: films keep the model's colours", job.options["reference"])):
+            if used:
+                print(f"note: {note}", file=sys.stderr)
     hints = job.options["hints"]
     if hints is None:
         return
@@ -258,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no images or videos in {', '.join(map(str, args.inputs))} (looked for {extensions})",
               file=sys.stderr)
         return 2
-    check_hints(parser, job, files)
+    check_inputs(parser, job, files)
     if args.backend == "ray":
         from .cluster import run
 
@@ -267,6 +273,12 @@ def main(argv: list[str] | None = None) -> int:
         except ConnectionError as e:  # $RAY_ADDRESS names no reachable cluster
             print(f"error: {e}", file=sys.stderr)
             return 2
+    return run_local(job, files, args.output)
+
+
+def run_local(job: Job, files: list[tuple[Path, Path]], out_dir: Path) -> int:
+    """Do `files`, pairs of (source, path relative to its input folder), one after another in
+    this process; returns the exit status (1 when any failed, 2 when the models cannot be had)."""
     from .job import output_path
 
     try:
@@ -280,10 +292,10 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for src, relative in tqdm(files, unit="file", desc=f"{'colorizing' if colorize else 'restoring'} ({models.name})"):
         try:
-            _process(src, output_path(relative, args.output, colorize), job, models)
+            _process(src, output_path(relative, out_dir, colorize), job, models)
         except (NoganError, ValueError, OSError) as e:
             failed += 1
             tqdm.write(f"skipped {src}: {e}", file=sys.stderr)
-    print(f"{len(files) - failed} of {len(files)} {'coloured' if colorize else 'restored'} into {args.output}",
+    print(f"{len(files) - failed} of {len(files)} {'coloured' if colorize else 'restored'} into {out_dir}",
           file=sys.stderr)
     return 1 if failed else 0

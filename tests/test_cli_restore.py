@@ -92,10 +92,12 @@ def test_upscale_without_restore_colours_then_enlarges(tiny_model_dir, tmp_path)
 
 @pytest.mark.parametrize("extra, name", [(["--grain", "0.3", "--no-scratches"], "reel_colorized.mp4"),
                                          (["--no-colorize"], "reel_restored.mp4")])
-def test_films_restored_keep_frames_rate_and_sound(models, tmp_path, extra, name):
+def test_films_restored_keep_frames_rate_and_sound(models, tmp_path, capsys, extra, name):
     src = make_clip(tmp_path / "reel.mp4", seconds=1.0, fps="12")
     out = tmp_path / "out"
-    assert main([str(src), "-o", str(out), *models, "--restore", "--keyframe-interval", "3", *extra]) == 0
+    assert main([str(src), "-o", str(out), *models, "--restore", "--keyframe-interval", "3", "--upscale", "2",
+                 *extra]) == 0
+    assert "note: --upscale is for photos: films keep their size" in capsys.readouterr().err
     assert [p.name for p in out.iterdir()] == [name]
     before, after = probe(src), probe(out / name)
     assert (after.frame_count, after.fps, after.size) == (before.frame_count, before.fps, before.size)
