@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-truncated", action="store_true",
                    help="videos that end early (a cut-off download): colour the frames that can be read "
                         "instead of failing")
-    p.add_argument("--backend", default=os.environ.get(BACKEND_ENV, "local"),
+    p.add_argument("--backend", default=os.environ.get(BACKEND_ENV, "local"), metavar="{local,ray}",
                    help=f"local (this process) or ray (a Ray cluster: $RAY_ADDRESS, else a local Ray) "
                         f"(default: ${BACKEND_ENV} or local)")
     _add_restoration(p)
@@ -132,14 +132,14 @@ def _add_hints(p: argparse.ArgumentParser) -> None:
 
 def _add_ray(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("Ray backend (--backend ray)")
-    g.add_argument("--actors-per-node", type=int, default=1, help="photo actors per node (default 1)")
-    g.add_argument("--cpus-per-actor", type=float, default=1.0, help="CPUs per actor or film chunk (default 1)")
-    g.add_argument("--gpus-per-actor", type=float, default=0.0,
+    g.add_argument("--actors-per-node", type=int, default=1, metavar="N", help="photo actors per node (default 1)")
+    g.add_argument("--cpus-per-actor", type=float, default=1.0, metavar="CPUS", help="CPUs per actor or film chunk (default 1)")
+    g.add_argument("--gpus-per-actor", type=float, default=0.0, metavar="GPUS",
                    help="GPUs per actor or film chunk; fractions share a GPU (default 0)")
-    g.add_argument("--batch-size", type=int, default=4, help="photos per actor call (default 4)")
+    g.add_argument("--batch-size", type=int, default=4, metavar="N", help="photos per actor call (default 4)")
     g.add_argument("--chunk-seconds", type=float, nargs=2, default=(30.0, 120.0), metavar=("MIN", "MAX"),
                    help="film chunk length; chunks end at scene cuts (default 30 120)")
-    g.add_argument("--film-workers", type=int, default=None, help="film chunks at once (default: all that fit)")
+    g.add_argument("--film-workers", type=int, default=None, metavar="N", help="film chunks at once (default: all that fit)")
 
 
 def _denoise(text: str) -> str | bool | float:
