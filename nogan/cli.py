@@ -133,13 +133,15 @@ def _add_hints(p: argparse.ArgumentParser) -> None:
 def _add_ray(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("Ray backend (--backend ray)")
     g.add_argument("--actors-per-node", type=int, default=1, metavar="N", help="photo actors per node (default 1)")
-    g.add_argument("--cpus-per-actor", type=float, default=1.0, metavar="CPUS", help="CPUs per actor or film chunk (default 1)")
+    g.add_argument("--cpus-per-actor", type=float, default=1.0, metavar="CPUS",
+                   help="CPUs per actor or film chunk (default 1)")
     g.add_argument("--gpus-per-actor", type=float, default=0.0, metavar="GPUS",
                    help="GPUs per actor or film chunk; fractions share a GPU (default 0)")
     g.add_argument("--batch-size", type=int, default=4, metavar="N", help="photos per actor call (default 4)")
     g.add_argument("--chunk-seconds", type=float, nargs=2, default=(30.0, 120.0), metavar=("MIN", "MAX"),
                    help="film chunk length; chunks end at scene cuts (default 30 120)")
-    g.add_argument("--film-workers", type=int, default=None, metavar="N", help="film chunks at once (default: all that fit)")
+    g.add_argument("--film-workers", type=int, default=None, metavar="N",
+                   help="film chunks at once (default: all that fit)")
 
 
 def _denoise(text: str) -> str | bool | float:

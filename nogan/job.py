@@ -78,8 +78,8 @@ class Job:
             raise ValueError(f"precision={self.precision!r} is not one of {', '.join(PRECISIONS)}")
         if not 0 <= self.stabilization <= 1:
             raise ValueError(f"stabilization={self.stabilization!r} must be from 0 (off) to 1")
-        if self.keyframe_interval is not None and (isinstance(self.keyframe_interval, bool) or not
-                                                   isinstance(self.keyframe_interval, int) or self.keyframe_interval < 1):
+        interval = self.keyframe_interval
+        if interval is not None and (isinstance(interval, bool) or not isinstance(interval, int) or interval < 1):
             raise ValueError(f"keyframe_interval={self.keyframe_interval!r} must be a positive integer")
         unknown = sorted(set(self.options) - PIPELINE_OPTIONS)
         if unknown:
