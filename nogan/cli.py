@@ -117,6 +117,8 @@ def _add_restoration(p: argparse.ArgumentParser) -> None:
                    help="films: leave brightness flicker")
     g.add_argument("--grain", type=float, default=None, metavar="STRENGTH",
                    help="films: temporal grain reduction, 0 (off) to 1 (default 0.6)")
+    g.add_argument("--frame-repair", action="store_const", const=True, default=None,
+                   help="films: also repair each frame as a photo (damage that stays in place; slower)")
 
 
 def _add_hints(p: argparse.ArgumentParser) -> None:
@@ -158,7 +160,7 @@ def _pipeline_options(args: argparse.Namespace) -> dict:
     given = {"colorize": args.colorize, "restore": args.restore or None, "restore_model": args.restore_model,
              "repair": args.repair, "denoise": args.denoise, "contrast": args.contrast, "sharpen": args.sharpen,
              "upscale": args.upscale, "dust": args.dust, "scratches": args.scratches, "flicker": args.flicker,
-             "grain": args.grain, "hints_frame": args.hints_frame,
+             "grain": args.grain, "frame_repair": args.frame_repair, "hints_frame": args.hints_frame,
              # absolute: Ray workers may run elsewhere than here
              "hints": args.hints and str(args.hints.resolve()),
              "reference": args.reference and str(args.reference.resolve())}

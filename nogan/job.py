@@ -37,13 +37,15 @@ PIPELINE_DEFAULTS: Mapping[str, Any] = MappingProxyType({
     "repair": True, "denoise": "auto", "contrast": True, "sharpen": True,  # photo steps (`Restorer.restore`)
     "upscale": 1,  # photos: 1, 2 or 4 (super-resolution); films keep their size
     "dust": True, "scratches": True, "flicker": True, "grain": True,  # film steps (`RestoreOptions`)
+    "frame_repair": False,  # films: also repair each frame as a photo (`RestoreOptions.photo`)
     "hints": None,  # path of an RGBA hints picture of the input's size (`nogan.hints`)
     "hints_frame": 0,  # films: the frame (from 0) the hints were drawn on
     "reference": None,  # photos: path of a colour photo whose palette the result takes (`transfer_palette`)
 })
 PIPELINE_OPTIONS: frozenset[str] = frozenset(PIPELINE_DEFAULTS)
 PHOTO_STEPS = ("repair", "denoise", "contrast", "sharpen")
-FILM_STEPS = ("dust", "scratches", "flicker", "grain")
+FILM_STEPS = {"dust": "dust", "scratches": "scratches", "flicker": "flicker", "grain": "grain",
+              "frame_repair": "photo"}  # option -> `RestoreOptions` field
 _OFF = {"repair": False, "denoise": False, "contrast": False, "sharpen": False}
 
 
@@ -96,7 +98,9 @@ class Job:
     @property
     def film_restoration(self) -> RestoreOptions | bool:
         """`colorize_video`'s `restore`: the chosen film steps when restoring, else False."""
-        return RestoreOptions(**{step: self.options[step] for step in FILM_STEPS}) if self.options["restore"] else False
+        if not self.options["restore"]:
+            return False
+        return RestoreOptions(**{name: self.options[key] for key, name in FILM_STEPS.items()})
 
     def for_frames(self, first: int, count: int) -> Job:
         """This job for frames `first` to `first + count - 1` of a film cut into pieces: the hints
@@ -134,7 +138,7 @@ def _check_options(given: Mapping[str, Any], post_process: bool) -> None:
             raise ValueError(f"{key}={options[key]!r} must be True or False")
     validate_upscale(options["upscale"])
     validate_denoise(options["denoise"])
-    RestoreOptions(**{step: options[step] for step in FILM_STEPS})
+    RestoreOptions(**{name: options[key] for key, name in FILM_STEPS.items()})
     frame = options["hints_frame"]
     if isinstance(frame, bool) or not isinstance(frame, int) or frame < 0:
         raise ValueError(f"hints_frame={frame!r} must be a frame number from 0")

@@ -91,7 +91,7 @@ def test_upscale_without_restore_colours_then_enlarges(tiny_model_dir, tmp_path)
 
 
 @pytest.mark.parametrize("extra, name", [(["--grain", "0.3", "--no-scratches"], "reel_colorized.mp4"),
-                                         (["--no-colorize"], "reel_restored.mp4")])
+                                         (["--no-colorize", "--frame-repair"], "reel_restored.mp4")])
 def test_films_restored_keep_frames_rate_and_sound(models, tmp_path, capsys, extra, name):
     src = make_clip(tmp_path / "reel.mp4", seconds=1.0, fps="12")
     out = tmp_path / "out"
@@ -157,7 +157,8 @@ def test_reference_palette_is_taken_after_colouring(tiny_model_dir, tmp_path):
     (["--restore", "--grain", "2"], "grain=2.0 must be True, False or a number from 0 to 1"),
     (["--restore", "--denoise", "5"], "denoise=5.0 must be 'auto', False or a strength from 0 to 4"),
     (["--restore", "--denoise", "strong"], "'strong' is not auto, off or a strength"),
-    (["--no-repair", "--no-flicker"], "restoration steps (flicker, repair) need restore=True"),
+    (["--no-repair", "--no-flicker", "--frame-repair"],
+     "restoration steps (flicker, frame_repair, repair) need restore=True"),
     (["--restore", "--no-post-process"], "post_process=False keeps the model's own luminance"),
     (["--hints-frame", "3"], "hints_frame says which frame the hints belong to: it needs hints"),
     (["--hints", "HINTS", "--hints-frame", "3"], "--hints-frame is for films; "),
