@@ -97,6 +97,29 @@ EN: dict[str, str] = {
                    "model, or ask whoever runs this app to download it.",
     "err_render_factor": "The render factor must be a whole number from {low} to {high}.",
     "err_other": "Something went wrong: {detail}",
+    # --- colour hints (I2) ---
+    "hints_title": "Fix colours by hand",
+    "hints_intro": "Did the model get a colour wrong? After colouring, paint a few strokes or dots with the right "
+                   "colour on the picture below (pick one of the brush's colours, or any colour with its picker; "
+                   "undo and clear are in the editor), then press **Apply colours**. Each colour spreads over the "
+                   "region it is painted on, up to its edges; the rest keeps the model's colours. Only the colour "
+                   "counts, not its lightness, and grey takes colour away. A colour reference photo lends its "
+                   "palette to the whole picture.",
+    "hints_editor": "Paint colours on the result",
+    "hints_reference": "Colour reference photo (optional)",
+    "hints_strength": "Reference strength",
+    "hints_strength_info": "How far the picture takes the reference's palette: 0 not at all, 1 fully.",
+    "hints_apply": "Apply colours",
+    "hints_err_colour_first": "Please colour the photo first, then paint colours on the result.",
+    "hints_err_nothing": "Please paint some colours on the picture, or choose a colour reference photo, first.",
+    "hints_err_size": "The hints picture is {hints} pixels but the picture it colours is {picture}; "
+                      "they must be the same size.",
+    "hints_err_opaque": "The hints picture must be a PNG with transparency: transparent where there is no hint, "
+                        "coloured where there is one.",
+    "hints_err_unreadable": "The hints picture cannot be read. Please send a PNG with transparency.",
+    "hints_err_strength": "The reference strength must be a number from 0 to 1.",
+    "hints_err_not_file": "Please send pictures as files (handle_file(...) in gradio_client), not as text.",
+    "hints_err_model": "There is no model {model!r} here; the models are: {names}.",
 }
 
 ZH: dict[str, str] = {
@@ -172,6 +195,25 @@ ZH: dict[str, str] = {
     "err_weights": "本服务器上没有模型 {model}，目前也无法下载。请选择其他模型，或请本应用的管理者先下载它。",
     "err_render_factor": "渲染因子必须是 {low} 到 {high} 之间的整数。",
     "err_other": "出错了：{detail}",
+    # --- colour hints (I2) ---
+    "hints_title": "手动修正颜色",
+    "hints_intro": "模型把某处颜色上错了？上色之后，在下方的画面上用正确的颜色画几笔或点几下（可选画笔自带的颜色，"
+                   "也可用取色器选任意颜色；编辑器里可撤销和清除），再点击 **应用颜色**。每种颜色会铺满所画的区域，"
+                   "止于边缘；其余部分保留模型的颜色。只看颜色本身，不看明暗；灰色会去掉颜色。"
+                   "也可以选一张彩色参考照片，让整张画面借用它的色调。",
+    "hints_editor": "在结果上涂色",
+    "hints_reference": "彩色参考照片（可选）",
+    "hints_strength": "参考强度",
+    "hints_strength_info": "画面向参考照片色调靠拢的程度：0 为不变，1 为完全采用。",
+    "hints_apply": "应用颜色",
+    "hints_err_colour_first": "请先为照片上色，再在结果上涂色。",
+    "hints_err_nothing": "请先在画面上涂一些颜色，或选择一张彩色参考照片。",
+    "hints_err_size": "颜色提示图为 {hints} 像素，而要上色的图片为 {picture} 像素；两者尺寸必须相同。",
+    "hints_err_opaque": "颜色提示图必须是带透明通道的 PNG：没有提示的地方透明，有提示的地方涂上颜色。",
+    "hints_err_unreadable": "无法读取颜色提示图。请发送带透明通道的 PNG。",
+    "hints_err_strength": "参考强度必须是 0 到 1 之间的数。",
+    "hints_err_not_file": "请以文件形式发送图片（gradio_client 中用 handle_file(...)），而不是文本。",
+    "hints_err_model": "这里没有模型 {model!r}；可用的模型有：{names}。",
 }
 
 TRANSLATIONS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}  # "zh" also serves zh-CN, zh-TW, ...
