@@ -24,6 +24,7 @@ from starlette.middleware import Middleware
 
 from nogan.video import VideoLimits
 from webui.handlers import RENDER_FACTOR_RANGE, Studio
+from webui.hints import colour_hints_panel
 from webui.i18n import EN, I18N
 from webui.models import Models
 from webui.page import BrandedPage
@@ -144,6 +145,8 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
                         damage_view = gr.Image(label=I18N("damage_found"), type="pil", interactive=False,
                                                visible=False, buttons=["fullscreen"], elem_id="damage-view")
                         damage = gr.State()  # the API leaves it out: /colorize_photo keeps its two outputs
+                hints = colour_hints_panel(studio, photo, photo_model, before_after, photo_file,
+                                           concurrency=settings.concurrency)
             with gr.Tab(I18N("tab_batch"), id="batch"):
                 with gr.Row():
                     with gr.Column():
@@ -204,6 +207,7 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
         photo_run = photo_button.click(studio.colorize_photo, [photo, photo_model, photo_factor, *photo_options],
                                        [before_after, photo_file, damage], api_name="colorize_photo", **on_device)
         photo_run.success(shown, damage, damage_view, **private)
+        hints.follow(photo_run)
         photo_run.then(studio.model_status, photo_model, photo_status, **private)
         batch_button.click(studio.colorize_photos, [batch, photo_model, photo_factor, *photo_options],
                            [batch_gallery, batch_zip], api_name="colorize_photos", **on_device
