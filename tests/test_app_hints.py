@@ -1,5 +1,5 @@
-"""Colour hints in the app, called directly: the editor's strokes, the reference palette and the
-`/apply_colours` endpoint's handler, with the tiny model and no server."""
+"""Colour hints in the app: the handlers called directly (the editor's strokes, the reference palette
+and the `/apply_colours` endpoint) with the tiny model, then the endpoint through the running app."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,6 +8,8 @@ import cv2
 import gradio as gr
 import numpy as np
 import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
 from PIL import Image, ImageDraw
 
 import app
@@ -15,6 +17,7 @@ from webui.handlers import PREVIEW_SIDE, Studio
 from webui.hints import ColourHints, editor_hints
 from webui.models import Models
 
+pytest_plugins = ["test_app_server"]  # the `client` of the running app, for the last tests
 ZH = gr.Request(headers={"accept-language": "zh-CN,zh;q=0.9"}, session_hash="zh-session")
 BLUE = (47, 111, 181)
 
@@ -234,3 +237,17 @@ def test_an_unknown_model_is_named_with_the_models_there_are(hints, tmp_path):
     stroke_layer((400, 240), (0.1, 0.5, 0.9, 0.5)).save(painted)
     with pytest.raises(gr.Error, match=r"There is no model 'sepia' here; the models are: artistic, .*stable"):
         hints.apply_colours(file(two_regions(tmp_path / "p.png")), file(painted), model="sepia")
+
+
+# --- through the running app, as a gradio_client user calls it ------------------------------------
+def test_the_endpoint_through_gradio_client(client, tmp_path):
+    photo, painted = two_regions(tmp_path / "scarf.png"), tmp_path / "hints.png"
+    stroke_layer((400, 240), (0.6, 0.5, 0.9, 0.5)).save(painted)
+    path = client.predict(handle_file(photo), handle_file(painted), render_factor=8, api_name="/apply_colours")
+    image = Image.open(path)
+    assert Path(path).name == "scarf_colorized.png" and image.size == (400, 240)
+    assert is_blue(chroma_uv(image, (0.55, 0.1, 0.95, 0.9))) and not is_blue(chroma_uv(image, (0.05, 0.1, 0.45, 0.9)))
+    small = tmp_path / "small.png"
+    stroke_layer((200, 100), (0.1, 0.5, 0.9, 0.5)).save(small)
+    with pytest.raises(AppError, match="The hints picture is 200×100 pixels but the picture it colours is 400×240"):
+        client.predict(handle_file(photo), handle_file(small), api_name="/apply_colours")

@@ -1,0 +1,95 @@
+"""Colour hints in a real browser: colour a photo, paint a stroke with a chosen colour, apply it.
+
+Set SAVE_SCREENSHOTS=1 to write `assets/screenshot-hints.png`. Like test_browser.py, these tests skip
+without Chromium, except under CI.
+"""
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from playwright.sync_api import Page, expect
+
+from test_app_server import REPO
+from test_browser import RUN_TIMEOUT_MS, browser, open_app  # noqa: F401 (browser: the shared fixture)
+
+pytest_plugins = ["test_app_server"]
+
+BLUE = "rgb(47, 111, 181)"  # one of the brush's colours (webui.hints.BRUSH_COLOURS)
+
+
+@pytest.fixture
+def ball(tmp_path) -> Path:
+    """A dark disc in the middle of a light picture: a stroke at the centre must colour the disc only."""
+    image = Image.new("L", (480, 320), 200)
+    ImageDraw.Draw(image).ellipse([160, 80, 320, 240], fill=60)
+    path = tmp_path / "ball.png"
+    image.save(path)
+    return path
+
+
+def chroma_uv(image: Image.Image, box: tuple[int, int, int, int]) -> np.ndarray:
+    """Mean (U, V) over `box` (pixels), 0 for grey."""
+    yuv = cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2YUV).astype(np.float32)
+    x0, y0, x1, y1 = box
+    return yuv[y0:y1, x0:x1, 1:].reshape(-1, 2).mean(axis=0) - 128
+
+
+def download(page: Page, name: str) -> Image.Image:
+    link = page.locator(f"#photo-download a[href$='/{name}']")
+    expect(link).to_be_visible()
+    return Image.open(io.BytesIO(page.request.get(link.get_attribute("href")).body()))
+
+
+def paint_stroke_at_the_centre(page: Page, length: float = 40) -> None:
+    """A short horizontal stroke through the middle of the editor's canvas, where the picture is centred."""
+    canvas = page.locator("#hints-editor canvas").last
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x - length / 2, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x - length / 2 + length * step / 10, y)
+    page.mouse.up()
+
+
+def test_paint_a_colour_and_apply_it(browser, app_url, ball):
+    page = open_app(browser, app_url)
+    page.locator("#photo-input input[type=file]").set_input_files(ball)
+    expect(page.locator("#photo-input img")).to_be_visible()
+    page.get_by_role("button", name="Colorize", exact=True).click()
+    expect(page.locator("#before-after img")).to_have_count(2, timeout=RUN_TIMEOUT_MS)
+    coloured = download(page, "ball_colorized.png")
+    editor = page.locator("#hints-editor")
+    expect(editor.locator("canvas").last).to_be_visible()
+    page.wait_for_timeout(500)  # the editor draws its background after the canvas appears
+
+    editor.get_by_role("button", name="Color").click()
+    editor.locator(f"menu button.color[style*='{BLUE}']").click()
+    paint_stroke_at_the_centre(page)
+    first_link = page.locator("#photo-download a").get_attribute("href")
+    page.get_by_role("button", name="Apply colours").click()
+    expect(page.locator("#photo-download a")).not_to_have_attribute("href", first_link, timeout=RUN_TIMEOUT_MS)
+
+    result = download(page, "ball_colorized.png")
+    assert result.size == coloured.size == (480, 320)
+    u, v = chroma_uv(result, (200, 120, 280, 200))  # inside the disc
+    assert u > 15 and v < -5, f"the disc is not blue: U={u:.1f}, V={v:.1f}"
+    corner, model_corner = chroma_uv(result, (0, 0, 100, 60)), chroma_uv(coloured, (0, 0, 100, 60))
+    assert np.abs(corner - model_corner).max() < 4  # outside the disc, the model's colours stay
+    expect(page.locator("#before-after img")).to_have_count(2)
+    if os.environ.get("SAVE_SCREENSHOTS") == "1":
+        page.screenshot(path=REPO / "assets" / "screenshot-hints.png", full_page=True)
+    page.context.close()
+
+
+def test_apply_before_colouring_is_explained_in_chinese(browser, app_url):
+    page = open_app(browser, app_url, locale="zh-CN")
+    page.get_by_role("button", name="应用颜色").click()
+    expect(page.get_by_text("请先为照片上色，再在结果上涂色。")).to_be_visible()
+    page.context.close()
