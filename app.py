@@ -46,6 +46,7 @@ CSS = """
 #logo img { height: 150px; width: auto; }
 #header h1 { color: #0b2d6b; margin-bottom: 0; }
 #compare-results .grid-wrap { max-height: none; overflow: visible; }
+#photo-upscale .wrap { flex-wrap: nowrap; }
 """
 
 
@@ -185,11 +186,12 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
                     every_frame = gr.Checkbox(False, label=I18N("every_frame"), info=I18N("every_frame_info"))
                     allow_truncated = gr.Checkbox(False, label=I18N("allow_truncated"),
                                                   info=I18N("allow_truncated_info"))
-                    with gr.Row(elem_id="video-options"):
+                    with gr.Row(elem_id="video-options"):  # two by two: the column is half the page
                         video_colorize = gr.Checkbox(True, label=I18N("opt_colorize"),
                                                      info=I18N("video_colorize_info"), elem_id="video-colorize")
                         video_dust = gr.Checkbox(False, label=I18N("opt_dust"), info=I18N("opt_dust_info"),
                                                  elem_id="video-dust")
+                    with gr.Row():
                         video_flicker = gr.Checkbox(False, label=I18N("opt_flicker"), info=I18N("opt_flicker_info"),
                                                     elem_id="video-flicker")
                         video_grain = gr.Checkbox(False, label=I18N("opt_grain"), info=I18N("film_grain_info"),

@@ -12,8 +12,9 @@ EN: dict[str, str] = {
     # header
     "title": "Time Reshaped",
     "subtitle": "NoGAN black-and-white image restoration",
-    "intro": "Bring old black-and-white photos and films back in colour with DeOldify's NoGAN models. "
-             "Compare before and after, then download the full-resolution result.",
+    "intro": "Repair old black-and-white photos and films (scratches, dust, grain, fading, flicker), enlarge them, "
+             "and bring them back in colour with DeOldify's NoGAN models. Compare before and after, then download "
+             "the full-resolution result.",
     # shared controls
     "model": "Model",
     "model_info": "Artistic: bold, vivid colours. Stable: natural colours, best for portraits and landscapes. "
@@ -152,7 +153,8 @@ EN: dict[str, str] = {
 ZH: dict[str, str] = {
     "title": "时光重塑",
     "subtitle": "基于NoGAN的黑白影像修复大师",
-    "intro": "用 DeOldify 的 NoGAN 模型为老旧的黑白照片和影片重新上色。对比上色前后，再下载全分辨率的结果。",
+    "intro": "修复老旧的黑白照片和影片（划痕、灰尘、颗粒、褪色、闪烁），放大画面，并用 DeOldify 的 NoGAN 模型重新上色。"
+             "对比处理前后，再下载全分辨率的结果。",
     "model": "模型",
     "model_info": "Artistic（艺术）：色彩大胆鲜明。Stable（稳定）：色彩自然，适合人像和风景。"
                   "Video（视频）：帧与帧之间色彩稳定。Lite（轻量）：小巧、可离线使用，色彩较简单。",
