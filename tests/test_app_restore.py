@@ -12,18 +12,18 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from test_restore import damage_net
 
 import app
 import webui.gpu
 import webui.handlers
-from nogan import OutOfMemoryError, WeightsUnavailableError
+from nogan import OutOfMemoryError, Restorer, WeightsUnavailableError
 from nogan.restore.damage import save_damage_net
 from nogan.restore.denoise import Denoiser
 from nogan.restore.ffdnet import FFDNet, FFDNetConfig
 from nogan.restore.rrdbnet import RRDBNet, RRDBNetConfig
 from nogan.restore.upscale import Upscaler
 from nogan.video import RestoreOptions
-from test_restore import damage_net
 from webui.handlers import Studio
 from webui.i18n import TRANSLATIONS
 from webui.models import Models
@@ -85,7 +85,7 @@ def test_repair_and_upscale_then_colour_show_the_damage_found(studio, model, tmp
 def test_restore_only_keeps_black_and_white_and_says_so_in_the_name(studio, model, tmp_path):
     faded = tmp_path / "faded.png"
     Image.fromarray(np.tile(np.linspace(100, 150, 64, dtype=np.uint8), (48, 1))).save(faded)
-    (before, after), download, damage = studio.colorize_photo(str(faded), model, 8, False, False, False, True, 1)
+    _, download, damage = studio.colorize_photo(str(faded), model, 8, False, False, False, True, 1)
     assert Path(download).name == "faded_restored.png" and damage is None
     result = np.asarray(Image.open(download))
     assert result.shape == (48, 64) and np.ptp(result) > 2 * 50  # the contrast came back, no colour added
@@ -144,7 +144,7 @@ def test_running_out_of_memory_upscaling_suggests_a_smaller_factor(studio, model
     def exhausted(*args, **kwargs):
         raise OutOfMemoryError("cuda ran out of memory upscaling this picture x4; try upscale=2")
 
-    monkeypatch.setattr(webui.handlers, "process_photo", exhausted)
+    monkeypatch.setattr(Restorer, "restore", exhausted)
     with pytest.raises(gr.Error, match=r"ran out of memory upscaling ×4\. Please choose ×2, or upload a smaller"):
         studio.colorize_photo(str(EXAMPLES / "camera.jpg"), model, 8, True, False, False, False, 4)
 

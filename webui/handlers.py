@@ -27,8 +27,7 @@ from .gpu import factors_duration, on_gpu, photo_duration, photos_duration, vide
 from .i18n import language_of, text
 from .jobs import VideoJobs
 from .models import Models
-from .restoration import PhotoOptions, Restoration, damage_view, film_options, photo_options, process_photo, \
-    smaller_upscale
+from .restoration import PhotoOptions, Restoration, damage_view, film_options, photo_options, process_photo
 
 RENDER_FACTOR_RANGE = (7, 40)  # what DeOldify's Colab offers: the sliders' range and the handlers' check
 PREVIEW_SIDE = 1600  # on-screen previews; downloads keep the full resolution
@@ -112,13 +111,13 @@ class Studio:
         results = self._photos_on_gpu(list(photos), model, factor, options, lang, progress)
         gallery, saved, skipped = [], [], []
         with self.result_folder() as folder:
-            for photo, (colored, reason) in zip(photos, results):
-                if colored is None:
+            for photo, (result, reason) in zip(photos, results):
+                if result is None:
                     skipped.append((Path(photo).name, reason))
                     continue
                 path = _unique(folder / f"{Path(photo).stem}{options.suffix}.png")
-                colored.save(path)
-                gallery.append((preview(colored), path.name))
+                result.save(path)
+                gallery.append((preview(result), path.name))
                 saved.append(path)
             if not saved:
                 raise gr.Error(skipped[-1][1], print_exception=False)  # logged as each file failed
@@ -199,7 +198,7 @@ class Studio:
         progress(0.5, desc=text("colorizing" if options.colorize else "restoring", lang))
         with self.plain_errors(lang, max_pixels):
             original = load_image(photo, max_pixels)
-            result = self._process(original, options, colorizer, restorer, factor, lang)
+            result = process_photo(original, options, colorizer, restorer, factor, lang)
             damage = damage_view(preview(original), restorer.damage_mask(original)) if options.repair else None
         after = preview(result)
         before = original if original.size == after.size else original.resize(after.size, Image.LANCZOS)
@@ -216,7 +215,7 @@ class Studio:
             try:
                 with self.plain_errors(lang, max_pixels):
                     original = load_image(photo, max_pixels)
-                    results.append((self._process(original, options, colorizer, restorer, factor, lang), None))
+                    results.append((process_photo(original, options, colorizer, restorer, factor, lang), None))
             except gr.Error as e:
                 results.append((None, e.message))
         return results
@@ -227,24 +226,6 @@ class Studio:
         colorizer = self.models.get(model, lang, progress) if options.colorize else None
         restorer = self.restoration.get(options, lang, progress) if options.restores else None
         return colorizer, restorer
-
-    @staticmethod
-    def _process(original: Image.Image, options: PhotoOptions, colorizer: Colorizer | None,
-                 restorer: Restorer | None, factor: int, lang: str) -> Image.Image:
-        """`process_photo`, with an upscale too large for the limit or for the memory explained."""
-        if options.upscale > 1:
-            width, height = original.size
-            if width * height * options.upscale ** 2 > restorer.max_pixels:
-                raise user_error(text("err_upscale_too_large", lang, upscale=options.upscale,
-                                      megapixels=restorer.max_pixels // 1_000_000,
-                                      smaller=smaller_upscale(original.size, restorer.max_pixels, options.upscale)))
-        try:
-            return process_photo(original, options, colorizer, restorer, factor)
-        except OutOfMemoryError as e:
-            if options.upscale == 1:
-                raise
-            raise user_error(text("err_upscale_memory", lang, upscale=options.upscale,
-                                  smaller=options.upscale // 2)) from e
 
     def _colour_factors(self, photo: str, model: str, factors: list[int], lang: str,
                         progress: gr.Progress) -> Gallery:

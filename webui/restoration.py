@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from nogan import Colorizer, Remaster, Restorer, WeightsUnavailableError
+from nogan import Colorizer, OutOfMemoryError, Remaster, Restorer, WeightsUnavailableError
 from nogan.restore.denoise import Denoiser
 from nogan.restore.restorer import UPSCALES
 from nogan.restore.upscale import Upscaler
@@ -98,9 +98,27 @@ class Restoration:
 
 
 def process_photo(original: Image.Image, options: PhotoOptions, colorizer: Colorizer | None,
-                  restorer: Restorer | None, render_factor: int) -> Image.Image:
+                  restorer: Restorer | None, render_factor: int, lang: str) -> Image.Image:
     """`original` restored, coloured and upscaled as `options` say (a colorizer when it colours,
-    a restorer when it restores)."""
+    a restorer when it restores). An upscale past the pixel limit, or past the memory, is a plain
+    error that names a smaller factor."""
+    if options.upscale > 1:
+        width, height = original.size
+        if width * height * options.upscale ** 2 > restorer.max_pixels:
+            raise user_error(text("err_upscale_too_large", lang, upscale=options.upscale,
+                                  megapixels=restorer.max_pixels // 1_000_000,
+                                  smaller=smaller_upscale(original.size, restorer.max_pixels, options.upscale)))
+    try:
+        return _process(original, options, colorizer, restorer, render_factor)
+    except OutOfMemoryError as e:
+        if options.upscale == 1:
+            raise
+        raise user_error(text("err_upscale_memory", lang, upscale=options.upscale,
+                              smaller=options.upscale // 2)) from e
+
+
+def _process(original: Image.Image, options: PhotoOptions, colorizer: Colorizer | None, restorer: Restorer | None,
+             render_factor: int) -> Image.Image:
     if not options.restores:
         return colorizer.colorize(original, render_factor)
     steps = {"repair": options.repair, "denoise": "auto" if options.grain else False,
@@ -111,8 +129,8 @@ def process_photo(original: Image.Image, options: PhotoOptions, colorizer: Color
 
 
 def smaller_upscale(size: tuple[int, int], max_pixels: int, upscale: int) -> int:
-    """The largest factor below `upscale` whose result stays within `max_pixels`."""
-    return max(s for s in UPSCALES if s < upscale and size[0] * size[1] * s * s <= max_pixels) if upscale > 1 else 1
+    """The largest factor below `upscale` (> 1) whose result stays within `max_pixels`."""
+    return max(s for s in UPSCALES if s < upscale and size[0] * size[1] * s * s <= max_pixels)
 
 
 def damage_view(photo: Image.Image, mask: Image.Image) -> Image.Image:
