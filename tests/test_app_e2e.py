@@ -179,7 +179,8 @@ def test_photo_restored_without_colour_and_upscaled_through_the_api(client, mode
 def test_film_restored_without_colour_through_the_api(client, model):
     player, download = client.predict(handle_file(EXAMPLES / "old_film.mp4"), model, 7, 0.5, colorize=False,
                                       dust=True, flicker=True, api_name="/colorize_video")
-    assert Path(download).name == "old_film_restored.mp4" and Path(player).stat().st_size == Path(download).stat().st_size
+    assert Path(download).name == "old_film_restored.mp4"
+    assert Path(player).stat().st_size == Path(download).stat().st_size
     streams = ffmpeg_streams(download)
     assert "Duration: 00:00:04.0" in streams and "320x240" in streams and "Audio: aac" in streams
     frame = np.frombuffer(decode(download, "-ss", "2", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24"),

@@ -12,7 +12,7 @@ from PIL import Image
 
 from nogan import Colorizer, OutOfMemoryError, Remaster, Restorer, WeightsUnavailableError
 from nogan.restore.denoise import Denoiser
-from nogan.restore.restorer import UPSCALES
+from nogan.restore.restorer import UPSCALES, check_restorer_source
 from nogan.restore.upscale import Upscaler
 from nogan.video import RestoreOptions
 
@@ -76,13 +76,15 @@ class Restoration:
         packaged ones unless given."""
         self._denoiser = denoiser or Denoiser.from_pretrained()
         self._upscaler = upscaler or Upscaler.from_pretrained()
-        self.restorer = Restorer(source=damage, denoiser=self._denoiser, upscaler=self._upscaler)
+        self.restorer = Restorer(source=check_restorer_source(damage), denoiser=self._denoiser,
+                                 upscaler=self._upscaler)
         self._loaded: set[str] = set()
         self._lock = threading.Lock()  # two first requests must not load the same model twice
 
     def get(self, options: PhotoOptions, lang: str, progress: Callable[..., object]) -> Restorer:
         """The restorer, with the models `options` need loaded."""
-        needed = {"damage": self.restorer if options.repair else None, "grain": self._denoiser if options.grain else None,
+        needed = {"damage": self.restorer if options.repair else None,
+                  "grain": self._denoiser if options.grain else None,
                   "upscale": self._upscaler if options.upscale > 1 else None}
         with self._lock:
             missing = [name for name, model in needed.items() if model is not None and name not in self._loaded]
