@@ -46,6 +46,15 @@ def download(page: Page, name: str) -> Image.Image:
     return Image.open(io.BytesIO(page.request.get(link.get_attribute("href")).body()))
 
 
+def on_top(page: Page, selector: str, fx: float, fy: float) -> str:
+    """The tag of what the user sees at (fx, fy) (fractions) of the element `selector`."""
+    page.locator(selector).scroll_into_view_if_needed()
+    return page.evaluate("""([selector, fx, fy]) => {
+        const r = document.querySelector(selector).getBoundingClientRect();
+        return document.elementFromPoint(r.x + r.width * fx, r.y + r.height * fy)?.tagName ?? "";
+    }""", [selector, fx, fy])
+
+
 def paint_stroke_at_the_centre(page: Page, length: float = 40) -> None:
     """A short horizontal stroke through the middle of the editor's canvas, where the picture is centred."""
     canvas = page.locator("#hints-editor canvas").last
@@ -67,6 +76,9 @@ def test_paint_a_colour_and_apply_it(browser, app_url, ball):
     coloured = download(page, "ball_colorized.png")
     editor = page.locator("#hints-editor")
     expect(editor.locator("canvas").last).to_be_visible()
+    page.get_by_role("button", name="Apply colours").click()  # nothing painted yet
+    expect(page.get_by_text("Please paint some colours on the picture")).to_be_visible()
+    assert on_top(page, "#before-after", 0.25, 0.6) == "IMG"  # the result stays in view, no "Error" badge over it
     page.wait_for_timeout(500)  # the editor draws its background after the canvas appears
 
     editor.get_by_role("button", name="Color").click()

@@ -242,8 +242,9 @@ def colour_hints_panel(studio: Studio, photo: gr.Image, model: gr.Dropdown, befo
                 apply_button = gr.Button(I18N("hints_apply"), variant="primary", elem_id="hints-apply")
     coloured = gr.State(None)
 
+    # about a second, so no progress; and a mistake's "Error" badge must not cover the result (a toast says it)
     apply_button.click(hints.apply, [coloured, editor, reference, strength, before_after], [before_after, download],
-                       api_visibility="private")
+                       api_visibility="private", show_progress="hidden")
     photo.change(hints.forget, None, [editor, coloured], **PRIVATE)
     gr.api(hints.apply_colours, api_name="apply_colours", concurrency_id="device", concurrency_limit=concurrency)
     return ColourHintsPanel(hints, download, editor, coloured)
