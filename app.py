@@ -209,6 +209,7 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
         photo_run = photo_button.click(studio.colorize_photo, [photo, photo_model, photo_factor, *photo_options],
                                        [before_after, photo_file, damage], api_name="colorize_photo", **on_device)
         photo_run.success(shown, damage, damage_view, **private)
+        photo.change(lambda: shown(None), None, damage_view, **private)  # a new photo: its damage is not known yet
         hints.follow(photo_run)
         photo_run.then(studio.model_status, photo_model, photo_status, **private)
         batch_button.click(studio.colorize_photos, [batch, photo_model, photo_factor, *photo_options],

@@ -116,6 +116,8 @@ def test_repair_and_upscale_an_old_photo_and_see_the_damage_found(browser, app_u
                                                      clip={"x": 0, "y": 0, "width": 1280, "height": bottom + 16})))
         small = shot.convert("RGB").resize((960, round(shot.height * 960 / shot.width)), Image.LANCZOS)
         small.save(REPO / "assets" / "screenshot-photo.png", optimize=True)  # small enough for the repository
+    page.locator("#photo-input input[type=file]").set_input_files(EXAMPLES / "chelsea.jpg")
+    expect(page.locator("#damage-view")).to_be_hidden()  # that damage was the other photo's
     page.context.close()
 
 
