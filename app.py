@@ -96,6 +96,12 @@ def shown(image: PIL.Image.Image | None) -> gr.Image:
     return gr.Image(value=image, visible=image is not None)
 
 
+def run_labels(colorize: bool) -> tuple[gr.Button, gr.Button]:
+    """The photo buttons say what they will do: colour, or restore only."""
+    return (gr.Button(I18N("colorize" if colorize else "restore")),
+            gr.Button(I18N("colorize_all" if colorize else "restore_all")))
+
+
 def build_demo(settings: Settings = Settings()) -> gr.Blocks:
     extra = [*settings.models, *([settings.default_model] if settings.default_model else [])]
     studio = Studio(Models(extra), settings.workdir, VIDEO_LIMITS)
@@ -210,6 +216,9 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
                                        [before_after, photo_file, damage], api_name="colorize_photo", **on_device)
         photo_run.success(shown, damage, damage_view, **private)
         photo.change(lambda: shown(None), None, damage_view, **private)  # a new photo: its damage is not known yet
+        photo_colorize.change(run_labels, photo_colorize, [photo_button, batch_button], **private)
+        video_colorize.change(lambda colorize: gr.Button(I18N("colorize_video" if colorize else "restore_video")),
+                              video_colorize, video_button, **private)
         hints.follow(photo_run)
         photo_run.then(studio.model_status, photo_model, photo_status, **private)
         batch_button.click(studio.colorize_photos, [batch, photo_model, photo_factor, *photo_options],

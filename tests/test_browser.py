@@ -118,6 +118,11 @@ def test_repair_and_upscale_an_old_photo_and_see_the_damage_found(browser, app_u
         small.save(REPO / "assets" / "screenshot-photo.png", optimize=True)  # small enough for the repository
     page.locator("#photo-input input[type=file]").set_input_files(EXAMPLES / "chelsea.jpg")
     expect(page.locator("#damage-view")).to_be_hidden()  # that damage was the other photo's
+    page.get_by_label("Colorize", exact=True).uncheck()  # restore only: the button says so
+    expect(page.get_by_role("button", name="Restore", exact=True)).to_be_visible()
+    page.get_by_role("tab", name="Video").click()
+    page.locator("#video-colorize").get_by_label("Colorize", exact=True).uncheck()
+    expect(page.get_by_role("button", name="Restore video")).to_be_visible()
     page.context.close()
 
 
@@ -193,4 +198,7 @@ def test_chinese_browsers_get_chinese_labels_and_errors(browser, app_url):
     expect(page.get_by_text("黑白照片：上传、拖放或粘贴")).to_be_visible()
     page.get_by_role("button", name="上色", exact=True).click()
     expect(page.get_by_text("请先上传一张照片。")).to_be_visible()
+    page.get_by_label("修复划痕和污点").check()
+    page.get_by_label("上色", exact=True).uncheck()  # labels set while serving are translated too
+    expect(page.get_by_role("button", name="修复", exact=True)).to_be_visible()
     page.context.close()
