@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 import app
 from webui.handlers import PREVIEW_SIDE, Studio
-from webui.hints import ColourHints, editor_hints
+from webui.hints import ColourHints, Coloured, editor_hints
 from webui.models import Models
 
 pytest_plugins = ["test_app_server"]  # the `client` of the running app, for the last tests
@@ -143,6 +143,14 @@ def test_transparency_is_kept(studio, hints, model, tmp_path):
 
 def test_the_editor_and_the_kept_result_are_dropped_with_a_new_photo(hints):
     assert hints.edit(None) == (None, None) and hints.forget() == (None, None)
+
+
+def test_clear_canvas_brings_the_result_back_without_strokes(hints):
+    """The editor's "Clear canvas" removes the picture too; the app puts the result back."""
+    kept = Coloured("x_colorized.png", Image.new("RGB", (2400, 1200), (200, 120, 40)))
+    value = hints.unpainted(kept)
+    assert value["layers"] == [] and value["background"].size == (PREVIEW_SIDE, 800)
+    assert hints.unpainted(None) is None
 
 
 def test_editor_hints_are_none_when_nothing_is_painted():

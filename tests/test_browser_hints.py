@@ -1,4 +1,4 @@
-"""Colour hints in a real browser: colour a photo, paint a stroke with a chosen colour, apply it.
+"""Colour hints in a real browser: colour a photo, paint, clear, paint a stroke with a chosen colour, apply it.
 
 Set SAVE_SCREENSHOTS=1 to write `assets/screenshot-hints.png`. Like test_browser.py, these tests skip
 without Chromium, except under CI.
@@ -20,7 +20,7 @@ from test_browser import RUN_TIMEOUT_MS, browser, open_app  # noqa: F401 (browse
 
 pytest_plugins = ["test_app_server"]
 
-BLUE = "rgb(47, 111, 181)"  # one of the brush's colours (webui.hints.BRUSH_COLOURS)
+GREEN, BLUE = "rgb(62, 142, 65)", "rgb(47, 111, 181)"  # two of the brush's colours (webui.hints.BRUSH_COLOURS)
 
 
 @pytest.fixture
@@ -55,11 +55,18 @@ def on_top(page: Page, selector: str, fx: float, fy: float) -> str:
     }""", [selector, fx, fy])
 
 
-def paint_stroke_at_the_centre(page: Page, length: float = 40) -> None:
-    """A short horizontal stroke through the middle of the editor's canvas, where the picture is centred."""
+def choose_colour(page: Page, rgb: str) -> None:
+    editor = page.locator("#hints-editor")
+    editor.get_by_role("button", name="Color").click()
+    editor.locator(f"menu button.color[style*='{rgb}']").click()
+
+
+def paint_stroke(page: Page, dx: float = 0, length: float = 40) -> None:
+    """A short horizontal stroke `dx` pixels right of the middle of the editor's canvas, where the
+    picture is centred."""
     canvas = page.locator("#hints-editor canvas").last
     box = canvas.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    x, y = box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2
     page.mouse.move(x - length / 2, y)
     page.mouse.down()
     for step in range(1, 11):
@@ -81,9 +88,12 @@ def test_paint_a_colour_and_apply_it(browser, app_url, ball):
     assert on_top(page, "#before-after", 0.25, 0.6) == "IMG"  # the result stays in view, no "Error" badge over it
     page.wait_for_timeout(500)  # the editor draws its background after the canvas appears
 
-    editor.get_by_role("button", name="Color").click()
-    editor.locator(f"menu button.color[style*='{BLUE}']").click()
-    paint_stroke_at_the_centre(page)
+    choose_colour(page, GREEN)  # not the first colour: choosing the selected one leaves the menu open
+    paint_stroke(page, dx=150)  # on the light ground right of the disc (the colour menu opens on the left)
+    editor.get_by_role("button", name="Clear canvas").click()  # clears the strokes; the picture comes back
+    page.wait_for_timeout(1000)
+    choose_colour(page, BLUE)
+    paint_stroke(page)
     first_link = page.locator("#photo-download a").get_attribute("href")
     page.get_by_role("button", name="Apply colours").click()
     expect(page.locator("#photo-download a")).not_to_have_attribute("href", first_link, timeout=RUN_TIMEOUT_MS)
@@ -92,8 +102,8 @@ def test_paint_a_colour_and_apply_it(browser, app_url, ball):
     assert result.size == coloured.size == (480, 320)
     u, v = chroma_uv(result, (200, 120, 280, 200))  # inside the disc
     assert u > 15 and v < -5, f"the disc is not blue: U={u:.1f}, V={v:.1f}"
-    corner, model_corner = chroma_uv(result, (0, 0, 100, 60)), chroma_uv(coloured, (0, 0, 100, 60))
-    assert np.abs(corner - model_corner).max() < 4  # outside the disc, the model's colours stay
+    ground = (370, 130, 440, 190)  # right of the disc, where the cleared green stroke was
+    assert np.abs(chroma_uv(result, ground) - chroma_uv(coloured, ground)).max() < 4  # the model's colours stay
     expect(page.locator("#before-after img")).to_have_count(2)
     if os.environ.get("SAVE_SCREENSHOTS") == "1":
         page.screenshot(path=REPO / "assets" / "screenshot-hints.png", full_page=True)

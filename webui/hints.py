@@ -75,7 +75,14 @@ class ColourHints:
             return None, None
         with Image.open(download) as image:
             image.load()
-        return {"background": preview(image), "layers": [], "composite": None}, Coloured(Path(download).name, image)
+        coloured = Coloured(Path(download).name, image)
+        return ColourHints.unpainted(coloured), coloured
+
+    @staticmethod
+    def unpainted(coloured: Coloured | None) -> dict | None:
+        """The editor with the result and no strokes: after colouring, and when "Clear canvas" has
+        removed the picture along with the strokes (there is no upload to bring it back)."""
+        return None if coloured is None else {"background": preview(coloured.image), "layers": [], "composite": None}
 
     @staticmethod
     def forget() -> tuple[None, None]:
@@ -246,5 +253,6 @@ def colour_hints_panel(studio: Studio, photo: gr.Image, model: gr.Dropdown, befo
     apply_button.click(hints.apply, [coloured, editor, reference, strength, before_after], [before_after, download],
                        api_visibility="private", show_progress="hidden")
     photo.change(hints.forget, None, [editor, coloured], **PRIVATE)
+    editor.clear(hints.unpainted, coloured, editor, **PRIVATE)
     gr.api(hints.apply_colours, api_name="apply_colours", concurrency_id="device", concurrency_limit=concurrency)
     return ColourHintsPanel(hints, download, editor, coloured)
