@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 import app
 from webui.handlers import PREVIEW_SIDE, Studio
-from webui.hints import ColourHints, Coloured, editor_hints
+from webui.hints import Coloured, ColourHints, editor_hints
 from webui.models import Models
 
 pytest_plugins = ["test_app_server"]  # the `client` of the running app, for the last tests
