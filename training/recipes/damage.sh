@@ -5,11 +5,11 @@
 # under 2 MB as fp16 safetensors.
 #
 # Trained on the first 90 % of ../shared/data/photos with procedural damage
-# (training/damage/synth.py) at 128 px crops, BCE + soft dice, AdamW, one-cycle: 3 epochs, then
-# 1.5 more at a lower rate from the first stage's last checkpoint (the bundled weights are the
-# second stage's best.pt). The first two encoder stages stay at their ImageNet weights, which
-# halves the step time on a CPU. Both stages took ~35 minutes of a busy 2-core CPU (1.2-3.5 s per
-# step of 8 crops); on a GPU raise EPOCHS and SIZE, set FROZEN_STAGES=0 and drop OMP_NUM_THREADS.
+# (training/damage/synth.py) at 128 px crops, BCE + soft dice, AdamW, one-cycle per stage: 3 epochs,
+# 1.5 more at a lower rate, then 10 more, each from the previous stage's last checkpoint. The
+# first two encoder stages stay at their ImageNet weights, which halves the step time on a CPU.
+# On a busy 2-core CPU a step of 8 crops took 0.5-3.5 s (about 1.5 h in all); on a GPU raise the
+# epochs and SIZE, set FROZEN_STAGES=0 and drop OMP_NUM_THREADS.
 #
 # Usage: bash training/recipes/damage.sh [run dir]   (from the repository root)
 set -euo pipefail
@@ -23,19 +23,22 @@ OUT=${OUT:-nogan/restore/weights/damage}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 EPOCHS=${EPOCHS:-3}
 EPOCHS2=${EPOCHS2:-1.5}
+EPOCHS3=${EPOCHS3:-10}
 SIZE=${SIZE:-128}
 FROZEN_STAGES=${FROZEN_STAGES:-2}
 
 T="python -m training"
-COMMON="--data $DATA --size $SIZE --batch-size 8 --workers 0 --frozen-stages $FROZEN_STAGES --save-every 50
-    --log-every 10 --val-images 16"
-$T train-damage --run "$RUN/stage1" $COMMON --seed 42 --epochs "$EPOCHS" --lr 2e-3 \
+COMMON="--data $DATA --size $SIZE --batch-size 8 --workers 0 --frozen-stages $FROZEN_STAGES --log-every 10
+    --val-images 16"
+$T train-damage --run "$RUN/stage1" $COMMON --seed 42 --epochs "$EPOCHS" --lr 2e-3 --save-every 50 \
     --decoder-channels 64 48 24 16 --fine-channels 16
-$T train-damage --run "$RUN/stage2" $COMMON --seed 43 --epochs "$EPOCHS2" --lr 1e-3 \
+$T train-damage --run "$RUN/stage2" $COMMON --seed 43 --epochs "$EPOCHS2" --lr 1e-3 --save-every 50 \
     --init "$(ls "$RUN"/stage1/ckpt_*.pt | tail -1)"
+$T train-damage --run "$RUN/stage3" $COMMON --seed 44 --epochs "$EPOCHS3" --lr 1e-3 --save-every 100 \
+    --init "$(ls "$RUN"/stage2/ckpt_*.pt | tail -1)"
 
 # F1 (1-pixel tolerance) of the best checkpoint on all held-out photos; export it with the
 # threshold that scored best
-$T evaluate-damage --model "$RUN/stage2/best.pt" --data "$DATA" --out "$RUN/metrics.json"
+$T evaluate-damage --model "$RUN/stage3/best.pt" --data "$DATA" --out "$RUN/metrics.json"
 THRESHOLD=$(python -c "import json, sys; print(json.load(open(sys.argv[1]))['best_threshold'])" "$RUN/metrics.json")
-$T export-damage --checkpoint "$RUN/stage2/best.pt" --out "$OUT" --threshold "$THRESHOLD"
+$T export-damage --checkpoint "$RUN/stage3/best.pt" --out "$OUT" --threshold "$THRESHOLD"

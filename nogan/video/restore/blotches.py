@@ -20,6 +20,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ...restore import repair
 from .motion import Alignment
 
 SPIKE_LEVELS = 20.0  # the smallest difference from both neighbours that counts as a spike
@@ -27,6 +28,7 @@ NOISE_FACTOR = 4.0  # ... and at least this many times the grain's standard devi
 SEARCH = 1 / 24  # how far a fast object may move between frames, as a share of the longer side
 _MIN_SEARCH = 16  # pixels: ... and at least this far
 _FOUND_ELSEWHERE = 0.3  # a displaced match this much better (in squared error) than the aligned one: it moved
+_FOUND_CLOSELY = 0.1  # ... this much better: a close match, clear in one neighbour only is enough
 _PEAKED = 0.15  # ... and 3 or 4 pixels off it the match is worse by this share of the in-place error
 _SIMILAR = 0.3  # a neighbour's pixel within this share of a spike's strength of its level is like it
 _MATCHED_AREA = 6  # pixels a blotch must cover to be matched against the neighbours
@@ -92,9 +94,9 @@ def remove_blotches(luma: np.ndarray, before: np.ndarray, after: np.ndarray, rel
 
 
 def inpaint(luma: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """`luma` (float32 0-255) with the `mask` pixels filled from their surroundings within the frame."""
-    # OpenCV for now: the photo restoration's `nogan.restore.repair.inpaint` is meant to take its place
-    filled = cv2.inpaint(np.clip(luma + 0.5, 0, 255).astype(np.uint8), mask.astype(np.uint8), 3, cv2.INPAINT_TELEA)
+    """`luma` (float32 0-255) with the `mask` pixels filled from their surroundings within the frame,
+    as the photo restoration fills damage."""
+    filled = repair.inpaint(np.clip(luma + 0.5, 0, 255).astype(np.uint8), mask)
     return np.where(mask, filled.astype(np.float32), luma)
 
 
@@ -117,7 +119,7 @@ def _moved(luma: np.ndarray, padded: list[tuple[np.ndarray, np.ndarray]], shape:
 
     `padded` holds the frames before and after as decoded, padded by `radius + _RIM`, each with its
     alignment's `where` onto this frame. A thing that moved is found in both far better than in
-    place, at opposite displacements (steady motion, give or take 2 pixels), at one clear place.
+    place, at opposite displacements (steady motion, give or take 2 pixels), at one clear place in one of them.
     """
     height, width = luma.shape
     x0, y0 = max(0, stat[0] - _RIM), max(0, stat[1] - _RIM)
@@ -127,25 +129,49 @@ def _moved(luma: np.ndarray, padded: list[tuple[np.ndarray, np.ndarray]], shape:
     top, left = stat[1] - y0, stat[0] - x0
     weight[top:top + stat[3], left:left + stat[2]][shape] = 1.0
     centre = np.array([(x0 + x1) // 2, (y0 + y1) // 2])
-    errors = []
+    errors, shifts = [], []
     for image, where in padded:
         dx, dy = (where[centre[1], centre[0]] - centre).round().astype(int)  # the aligned place
+        shifts.append((dx, dy))
         px, py = int(np.clip(x0 + dx, 0, width - (x1 - x0))), int(np.clip(y0 + dy, 0, height - (y1 - y0)))
         # `radius` either side of the aligned place, which is at (radius, radius) of the error map
         window = image[py + _RIM:py + (y1 - y0) + 2 * radius + _RIM, px + _RIM:px + (x1 - x0) + 2 * radius + _RIM]
         errors.append(cv2.matchTemplate(window, patch, cv2.TM_SQDIFF, mask=weight))
     before, after = errors
     scale = max(float(before[radius, radius]), float(after[radius, radius]), 1e-6)
-    both = np.maximum(before, cv2.erode(after[::-1, ::-1], np.ones((5, 5), np.uint8)))  # after at -v
+    # steady motion: the displacements in the frame before and after, in frame coordinates, are opposite.
+    # Frame coordinates, not relative to the aligned places: the flow near a fast thing can be dragged along
+    sx, sy = np.add(*shifts)
+    opposite = _shifted(after[::-1, ::-1], sx, sy)  # at i: after's error at displacement -(before's at i)
+    both = np.maximum(before, cv2.erode(opposite, np.ones((5, 5), np.uint8)))
     both[radius - 1:radius + 2, radius - 1:radius + 2] = np.inf
     y, x = np.unravel_index(np.argmin(both), both.shape)
     if not both[y, x] < _FOUND_ELSEWHERE * scale:
         return False
     # a thing matches at one place, not over a stretch of like texture: 3 or 4 pixels off its best
-    # match in the frame before (within the 2 pixels of slack) it matches clearly worse, mostly
-    near = before[max(0, y - 2):y + 3, max(0, x - 2):x + 3]
+    # match (within the 2 pixels of slack) it matches clearly worse, mostly. When it matches very well,
+    # the frame after showing that is enough: in the frame before it may lie beside something like it
+    if _peaked(before, y, x, scale):
+        return True
+    close = both[y, x] < _FOUND_CLOSELY * scale
+    y, x = 2 * radius - y - sy, 2 * radius - x - sx  # where steady motion puts it in the frame after
+    return close and 0 <= y < after.shape[0] and 0 <= x < after.shape[1] and _peaked(after, y, x, scale)
+
+
+def _shifted(errors: np.ndarray, sx: int, sy: int) -> np.ndarray:
+    """`errors` moved so that output (y, x) holds input (y + sy, x + sx); infinite where that is outside."""
+    out = np.full_like(errors, np.inf)
+    height, width = errors.shape
+    out[max(0, -sy):height - max(0, sy), max(0, -sx):width - max(0, sx)] = \
+        errors[max(0, sy):height - max(0, -sy), max(0, sx):width - max(0, -sx)]
+    return out
+
+
+def _peaked(errors: np.ndarray, y: int, x: int, scale: float) -> bool:
+    """Whether the match error map `errors` has a clear minimum within 2 pixels of (y, x)."""
+    near = errors[max(0, y - 2):y + 3, max(0, x - 2):x + 3]
     dy, dx = np.unravel_index(np.argmin(near), near.shape)
     y, x = max(0, y - 2) + dy, max(0, x - 2) + dx
-    ring = before[max(0, y - 4):y + 5, max(0, x - 4):x + 5].copy()
+    ring = errors[max(0, y - 4):y + 5, max(0, x - 4):x + 5].copy()
     ring[max(0, 4 - y) + 2:max(0, 4 - y) + 7, max(0, 4 - x) + 2:max(0, 4 - x) + 7] = np.inf
-    return bool(np.median(ring[np.isfinite(ring)]) - before[y, x] > _PEAKED * scale)
+    return bool(np.median(ring[np.isfinite(ring)]) - errors[y, x] > _PEAKED * scale)

@@ -15,18 +15,23 @@ class RestoreOptions:
         the memory of that average (True is `FLICKER_MEMORY`; higher: steadier, slower to follow).
     grain: strength of the temporal grain reduction, from 0 (off) to 1; True is `GRAIN_STRENGTH`,
         False is off (see `grain`).
+    photo: also repair each frame as a photo, before the stages above: the photo restoration's
+        damage model finds scratches, dust and cracks within the frame and they are filled from
+        around them (`nogan.restore`). For damage that stays in place over several frames, which
+        the temporal stages cannot tell from the picture; slower, so off by default.
     """
 
     dust: bool = True
     scratches: bool = True
     flicker: bool | float = True
     grain: bool | float = True
+    photo: bool = False
 
     FLICKER_MEMORY = 0.95
     GRAIN_STRENGTH = 0.6
 
     def __post_init__(self):
-        for name in ("dust", "scratches"):
+        for name in ("dust", "scratches", "photo"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name}={getattr(self, name)!r} must be True or False")
         for name in ("flicker", "grain"):
@@ -45,4 +50,4 @@ class RestoreOptions:
     @property
     def any(self) -> bool:
         """Whether any stage is on."""
-        return self.dust or self.scratches or self.flicker_memory > 0 or self.grain_strength > 0
+        return self.dust or self.scratches or self.photo or self.flicker_memory > 0 or self.grain_strength > 0

@@ -7,6 +7,7 @@ previous restored frame (the flicker and grain averages live in it) and two scra
 so memory does not grow with the film. Nothing crosses a scene cut: a new shot starts afresh.
 For each frame:
 
+0. with `RestoreOptions.photo`, repair it as a photo (`nogan.restore.Restorer`), as it arrives;
 1. align the previous restored frame and the next frame onto it (`motion`);
 2. flicker: match its tone to the average carried by the previous restored frame (`flicker`);
 3. line scratches out (`scratches`);
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ...restore import Restorer
 from ..stabilize import is_scene_cut, luma_change, small_luma
 from .blotches import remove_blotches
 from .flicker import match_tone
@@ -51,10 +53,12 @@ class FilmRestorer:
     up to `LOOKAHEAD` frames behind. `finish()` returns the last ones. One instance per stream.
     """
 
-    def __init__(self, options: RestoreOptions = RestoreOptions()):
+    def __init__(self, options: RestoreOptions = RestoreOptions(), photo_restorer: Restorer | None = None):
+        """`photo_restorer` repairs each frame when `options.photo` is on (default: the packaged one)."""
         if not isinstance(options, RestoreOptions):
             raise ValueError(f"options={options!r} must be a RestoreOptions")
         self.options = options
+        self._photo = (photo_restorer or Restorer.from_pretrained()) if options.photo else None
         self.cuts = 0  # scene cuts seen so far (the first frame is not one)
         self._aligner = FlowAligner()
         self._pending: collections.deque[_Frame] = collections.deque()  # the frame due next and the look-ahead
@@ -80,6 +84,9 @@ class FilmRestorer:
     def _arrive(self, rgb: np.ndarray) -> _Frame:
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise ValueError(f"frame of shape {rgb.shape} and dtype {rgb.dtype} is not H x W x 3 uint8")
+        if self._photo is not None:
+            rgb = np.asarray(self._photo.restore(rgb, repair=True, denoise=False, contrast=False,
+                                                 sharpen=False).convert("RGB"))
         luma_small, previous = small_luma(rgb), self._last_small_luma
         self._last_small_luma = luma_small
         cut = previous is not None and (previous.shape != luma_small.shape or
