@@ -182,7 +182,8 @@ def test_cancel_stops_a_running_video(browser, app_url):
     expect(page.locator("#video-output").get_by_text(re.compile(r"\d+/96 frames"))).to_be_visible(
         timeout=RUN_TIMEOUT_MS)
     page.get_by_role("button", name="Cancel").click()
-    expect(page.get_by_text("Video colouring cancelled.")).to_be_visible()
+    # the toast of Cancel, and sometimes also the run's own message, if it ended before Gradio cancelled it
+    expect(page.get_by_text("Video colouring cancelled.").first).to_be_visible()
     expect(page.locator("#video-output video")).to_have_count(0)
     page.context.close()
 
