@@ -24,6 +24,7 @@ from starlette.middleware import Middleware
 
 from nogan.video import VideoLimits
 from webui.handlers import RENDER_FACTOR_RANGE, Studio
+from webui.hints import colour_hints_panel
 from webui.i18n import EN, I18N
 from webui.models import Models
 from webui.page import BrandedPage
@@ -45,6 +46,7 @@ CSS = """
 #logo img { height: 150px; width: auto; }
 #header h1 { color: #0b2d6b; margin-bottom: 0; }
 #compare-results .grid-wrap { max-height: none; overflow: visible; }
+#photo-upscale .wrap { flex-wrap: nowrap; }
 """
 
 
@@ -81,6 +83,25 @@ def render_factor_slider(**kwargs: object) -> gr.Slider:
     return slider
 
 
+def upscale_radio(**kwargs: object) -> gr.Radio:
+    """A `gr.Radio` of the upscale factors that hands any value on to the handler, which checks it in
+    the user's language (as `render_factor_slider` does)."""
+    radio = gr.Radio([("×1", 1), ("×2", 2), ("×4", 4)], value=1, **kwargs)
+    radio.preprocess = lambda payload: payload
+    return radio
+
+
+def shown(image: PIL.Image.Image | None) -> gr.Image:
+    """An output image shown when there is one, hidden otherwise."""
+    return gr.Image(value=image, visible=image is not None)
+
+
+def run_labels(colorize: bool) -> tuple[gr.Button, gr.Button]:
+    """The photo buttons say what they will do: colour, or restore only."""
+    return (gr.Button(I18N("colorize" if colorize else "restore")),
+            gr.Button(I18N("colorize_all" if colorize else "restore_all")))
+
+
 def build_demo(settings: Settings = Settings()) -> gr.Blocks:
     extra = [*settings.models, *([settings.default_model] if settings.default_model else [])]
     studio = Studio(Models(extra), settings.workdir, VIDEO_LIMITS)
@@ -105,6 +126,18 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
                                           info=I18N("model_info"))
                 photo_factor = render_factor_slider(value=PHOTO_RENDER_FACTOR, label=I18N("render_factor"),
                                                     info=I18N("render_factor_info"), elem_id="photo-factor")
+            with gr.Row(elem_id="photo-options"):  # for one photo and for several
+                photo_colorize = gr.Checkbox(True, label=I18N("opt_colorize"), info=I18N("opt_colorize_info"),
+                                             elem_id="photo-colorize")
+                photo_repair = gr.Checkbox(False, label=I18N("opt_repair"), info=I18N("opt_repair_info"),
+                                           elem_id="photo-repair")
+                photo_grain = gr.Checkbox(False, label=I18N("opt_grain"), info=I18N("opt_grain_info"),
+                                          elem_id="photo-grain")
+                photo_contrast = gr.Checkbox(False, label=I18N("opt_contrast"), info=I18N("opt_contrast_info"),
+                                             elem_id="photo-contrast")
+                photo_upscale = upscale_radio(label=I18N("opt_upscale"), info=I18N("opt_upscale_info"),
+                                              elem_id="photo-upscale")
+            photo_options = [photo_colorize, photo_repair, photo_grain, photo_contrast, photo_upscale]
             photo_status = gr.Markdown()
             with gr.Tab(I18N("tab_one"), id="one"):
                 with gr.Row():
@@ -116,6 +149,11 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
                         before_after = gr.ImageSlider(label=I18N("before_after"), type="pil", elem_id="before-after",
                                                        buttons=["fullscreen"])  # downloads: full size, below
                         photo_file = gr.File(label=I18N("download_full"), elem_id="photo-download")
+                        damage_view = gr.Image(label=I18N("damage_found"), type="pil", interactive=False,
+                                               visible=False, buttons=["fullscreen"], elem_id="damage-view")
+                        damage = gr.State()  # the API leaves it out: /colorize_photo keeps its two outputs
+                hints = colour_hints_panel(studio, photo, photo_model, before_after, photo_file,
+                                           concurrency=settings.concurrency)
             with gr.Tab(I18N("tab_batch"), id="batch"):
                 with gr.Row():
                     with gr.Column():
@@ -154,6 +192,16 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
                     every_frame = gr.Checkbox(False, label=I18N("every_frame"), info=I18N("every_frame_info"))
                     allow_truncated = gr.Checkbox(False, label=I18N("allow_truncated"),
                                                   info=I18N("allow_truncated_info"))
+                    with gr.Row(elem_id="video-options"):  # two by two: the column is half the page
+                        video_colorize = gr.Checkbox(True, label=I18N("opt_colorize"),
+                                                     info=I18N("video_colorize_info"), elem_id="video-colorize")
+                        video_dust = gr.Checkbox(False, label=I18N("opt_dust"), info=I18N("opt_dust_info"),
+                                                 elem_id="video-dust")
+                    with gr.Row():
+                        video_flicker = gr.Checkbox(False, label=I18N("opt_flicker"), info=I18N("opt_flicker_info"),
+                                                    elem_id="video-flicker")
+                        video_grain = gr.Checkbox(False, label=I18N("opt_grain"), info=I18N("film_grain_info"),
+                                                  elem_id="video-grain")
                     with gr.Row():
                         video_button = gr.Button(I18N("colorize_video"), variant="primary")
                         cancel_button = gr.Button(I18N("cancel"), variant="stop")
@@ -163,11 +211,18 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
                     video_file = gr.File(label=I18N("download_video"), elem_id="video-download")
 
         # wiring: model runs share the device's queue; the small status updates skip it
-        photo_button.click(studio.colorize_photo, [photo, photo_model, photo_factor], [before_after, photo_file],
-                           api_name="colorize_photo", **on_device
-                           ).then(studio.model_status, photo_model, photo_status, **private)
-        batch_button.click(studio.colorize_photos, [batch, photo_model, photo_factor], [batch_gallery, batch_zip],
-                           api_name="colorize_photos", **on_device
+        # new options go after the old inputs, defaulting to colour only: older API callers keep working
+        photo_run = photo_button.click(studio.colorize_photo, [photo, photo_model, photo_factor, *photo_options],
+                                       [before_after, photo_file, damage], api_name="colorize_photo", **on_device)
+        photo_run.success(shown, damage, damage_view, **private)
+        photo.change(lambda: shown(None), None, damage_view, **private)  # a new photo: its damage is not known yet
+        photo_colorize.change(run_labels, photo_colorize, [photo_button, batch_button], **private)
+        video_colorize.change(lambda colorize: gr.Button(I18N("colorize_video" if colorize else "restore_video")),
+                              video_colorize, video_button, **private)
+        hints.follow(photo_run)
+        photo_run.then(studio.model_status, photo_model, photo_status, **private)
+        batch_button.click(studio.colorize_photos, [batch, photo_model, photo_factor, *photo_options],
+                           [batch_gallery, batch_zip], api_name="colorize_photos", **on_device
                            ).then(studio.model_status, photo_model, photo_status, **private)
         compare_button.click(studio.compare_render_factors, [compare_photo, photo_model, factors],
                              [compare_gallery, compared], api_name="compare_render_factors", **on_device
@@ -175,7 +230,7 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
         compare_gallery.select(studio.pick_render_factor, compared, photo_factor, **private)
         video_run = video_button.click(studio.colorize_video,
                                        [video, video_model, video_factor, stabilization, every_frame,
-                                        allow_truncated],
+                                        allow_truncated, video_colorize, video_dust, video_flicker, video_grain],
                                        [video_out, video_file], api_name="colorize_video",
                                        show_progress_on=video_out, **on_device)
         video_run.then(studio.model_status, video_model, video_status, **private)

@@ -57,10 +57,10 @@ def make_film(path: Path, seconds: float) -> Path:
 
 
 def local_photos(job: Job, files: list[tuple[Path, Path]], out: Path) -> dict:
-    colorizer, _ = job.load_colorizer()
+    models = job.load_models()
     started = time.perf_counter()
     for src, relative in files:
-        process_photo(job, colorizer, src, output_path(relative, out))
+        process_photo(job, models, src, output_path(relative, out))
     wall = time.perf_counter() - started
     return {"wall_s": round(wall, 2), "photos_per_s": round(len(files) / wall, 3),
             "seconds_per_photo": round(wall / len(files), 3)}
@@ -104,7 +104,7 @@ def main() -> None:
     cpus = os.cpu_count() or 1
     job = Job(model=args.model, device="cpu", precision=args.precision)
     report = {"machine": platform.processor() or platform.machine(), "cpus": cpus, "model": args.model,
-              "precision": job.load_colorizer()[0].precision}
+              "precision": job.load_models().colorizer.precision}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         files = list(find_inputs([make_photos(tmp / "scans", args.photos)], tmp.resolve() / "out"))
@@ -120,8 +120,8 @@ def main() -> None:
         report["photos"]["ray"] = [ray_photos(job, files, tmp / f"out_ray{n}", n, cpus) for n in (1, 2)]
 
         started = time.perf_counter()
-        colorizer, _ = job.load_colorizer()
-        frames = process_video(job, colorizer, film, tmp / "film_local.mp4").frames
+        models = job.load_models()
+        frames = process_video(job, models, film, tmp / "film_local.mp4").frames
         wall = time.perf_counter() - started
         report["film"] = {"seconds": args.film_seconds, "local": {
             "frames": frames, "wall_s": round(wall, 2), "frames_per_s": round(frames / wall, 3)},

@@ -143,3 +143,46 @@ def test_eight_concurrent_requests_each_get_their_own_result(client, model, tmp_
         assert Path(download).name == f"{path.stem}_colorized.png"
         assert result.size == size
         assert abs(luminance(result).mean() - level) < 8  # clipped colours near black shift it slightly
+
+
+def test_restoration_options_come_after_the_old_inputs_and_default_to_colour_only(client):
+    """Callers written before restoration pass only the old inputs and get what they got then."""
+    defaults = {"colorize": True, "repair": False, "grain": False, "contrast": False, "upscale": 1}
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    for name, old in [("/colorize_photo", 3), ("/colorize_photos", 3)]:
+        parameters = endpoints[name]["parameters"]
+        assert {p["parameter_name"]: p["parameter_default"] for p in parameters[old:]} == defaults
+    assert len(endpoints["/colorize_photo"]["returns"]) == 2  # the damage view is the page's only
+    film = {p["parameter_name"]: p["parameter_default"] for p in endpoints["/colorize_video"]["parameters"][6:]}
+    assert film == {"colorize": True, "dust": False, "flicker": False, "grain": False}
+
+
+def test_photo_restored_without_colour_and_upscaled_through_the_api(client, model, tmp_path):
+    scan = tmp_path / "scan.png"
+    ramp = np.tile(np.linspace(90, 160, 120, dtype=np.uint8), (80, 1))  # faded: a narrow tone range
+    Image.fromarray(ramp).save(scan)
+    (before, after), download = client.predict(handle_file(scan), model, 8, colorize=False, repair=True,
+                                               contrast=True, upscale=2, api_name="/colorize_photo")
+    assert Path(download).name == "scan_restored.png"
+    result = Image.open(download)
+    assert result.size == (240, 160) == Image.open(before).size == Image.open(after).size
+    assert chroma(result) < 1 and np.ptp(luminance(result)) > 100  # still grey, the contrast is back
+    _, archive = client.predict([handle_file(scan)], model, 8, True, False, False, False, 2,
+                                api_name="/colorize_photos")
+    with zipfile.ZipFile(archive) as zf:
+        coloured = Image.open(zf.open("scan_colorized.png"))
+    assert coloured.size == (240, 160) and chroma(coloured) > 5
+    with pytest.raises(AppError, match="Upscale must be 1, 2 or 4."):
+        client.predict(handle_file(scan), model, 8, upscale=3, api_name="/colorize_photo")
+
+
+def test_film_restored_without_colour_through_the_api(client, model):
+    player, download = client.predict(handle_file(EXAMPLES / "old_film.mp4"), model, 7, 0.5, colorize=False,
+                                      dust=True, flicker=True, api_name="/colorize_video")
+    assert Path(download).name == "old_film_restored.mp4"
+    assert Path(player).stat().st_size == Path(download).stat().st_size
+    streams = ffmpeg_streams(download)
+    assert "Duration: 00:00:04.0" in streams and "320x240" in streams and "Audio: aac" in streams
+    frame = np.frombuffer(decode(download, "-ss", "2", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24"),
+                          np.uint8).reshape(240, 320, 3)
+    assert chroma(Image.fromarray(frame)) < 3  # restored, not coloured

@@ -56,12 +56,13 @@ def chroma(image: Image.Image) -> float:
 
 def test_photo_gives_previews_and_a_full_resolution_png_named_after_the_upload(studio, model, tmp_path):
     photo = grey_photo(tmp_path, "grandma.jpg", (2000, 1200))
-    (before, after), download = studio.colorize_photo(str(photo), model, 8)
+    (before, after), download, damage = studio.colorize_photo(str(photo), model, 8)
     assert Path(download).name == "grandma_colorized.png"
     full = Image.open(download)
     assert full.size == (2000, 1200) and chroma(full) > 5
     assert before.size == after.size == (PREVIEW_SIDE, 960)  # previews are smaller, downloads are not
     assert chroma(before) < 1 < 5 < chroma(after)
+    assert damage is None  # nothing was repaired: the damage view stays hidden
 
 
 @pytest.mark.parametrize("request_, expected", [(None, EN["err_not_image"]), (ZH, TRANSLATIONS["zh"]["err_not_image"])])
@@ -69,7 +70,7 @@ def test_a_corrupt_photo_is_a_plain_error_in_the_browser_language(studio, model,
     corrupt = tmp_path / "scan.jpg"
     corrupt.write_bytes(b"\xff\xd8\xff\xe0 not really a JPEG" * 10)
     with pytest.raises(gr.Error) as error:
-        studio.colorize_photo(str(corrupt), model, 8, request_)
+        studio.colorize_photo(str(corrupt), model, 8, request=request_)
     assert error.value.message == expected
 
 
@@ -84,7 +85,7 @@ def test_photo_errors_a_user_can_cause(studio, model, tmp_path):
         with pytest.raises(gr.Error, match="The render factor must be a whole number from 7 to 40."):
             studio.colorize_photo(str(EXAMPLES / "camera.jpg"), model, factor)
     with pytest.raises(gr.Error) as error:
-        studio.colorize_photo(str(EXAMPLES / "camera.jpg"), model, "abc", ZH)
+        studio.colorize_photo(str(EXAMPLES / "camera.jpg"), model, "abc", request=ZH)
     assert error.value.message == "渲染因子必须是 7 到 40 之间的整数。"
     assert app.RENDER_FACTOR_RANGE == (7, 40)  # the sliders' range is the handlers' check
 
@@ -118,7 +119,7 @@ def test_results_older_than_an_hour_are_removed(studio, model):
     old = studio.workdir / "yesterday"
     old.mkdir()
     os.utime(old, (time.time() - 2 * 3600,) * 2)
-    _, download = studio.colorize_photo(str(EXAMPLES / "camera.jpg"), model, 8)
+    _, download, _ = studio.colorize_photo(str(EXAMPLES / "camera.jpg"), model, 8)
     assert Path(download).is_file() and not old.exists()
 
 
@@ -176,7 +177,7 @@ def test_a_film_that_ends_early_is_refused_or_coloured_with_a_note(studio, model
     data = (EXAMPLES / "old_film.mp4").read_bytes()
     film.write_bytes(data[:len(data) // 2])
     with pytest.raises(gr.Error) as error:
-        studio.colorize_video(str(film), model, 7, 0.5, False, False, ZH)
+        studio.colorize_video(str(film), model, 7, 0.5, False, False, request=ZH)
     assert re.fullmatch(r"这段视频提前结束：96 帧中只能读取 \d+ 帧（文件可能不完整）。.*", error.value.message)
     with pytest.warns(UserWarning, match=r"This video ends early: \d+ of its 96 frames could be read, and those"):
         _, download = studio.colorize_video(str(film), model, 7, 0.5, False, True)

@@ -75,12 +75,12 @@ def test_photos_match_the_local_backend_bad_files_are_reported_and_reruns_resume
     assert all(row.model == "tiny" and (row.seconds > 0 or row.status == "error") for row in rows.values())
     assert not (out / "broken_colorized.png").exists()
 
-    colorizer, _ = tiny_job.load_colorizer()
+    models = tiny_job.load_models()
     for src, relative in files:
         if src.name == "broken.jpg":
             continue
         local = tmp_path / "local" / relative.with_suffix(".png")
-        process_photo(tiny_job, colorizer, src, local)
+        process_photo(tiny_job, models, src, local)
         on_ray = np.asarray(Image.open(output_path(relative, out)), np.int16)
         assert on_ray.shape == np.asarray(Image.open(src).convert("RGB")).shape
         assert np.abs(on_ray - np.asarray(Image.open(local), np.int16)).max() <= 1, src.name
@@ -107,8 +107,7 @@ def test_a_film_in_chunks_matches_the_local_result(local_ray, tiny_job, film, tm
     assert run(tiny_job, [(film, Path(film.name))], out, OPTIONS) == 0
     on_ray = output_path(Path(film.name), out)
     assert not list(out.glob(".*"))  # the chunks and the playlist are gone
-    colorizer, _ = tiny_job.load_colorizer()
-    local = process_video(tiny_job, colorizer, film, tmp_path / "local.mp4")
+    local = process_video(tiny_job, tiny_job.load_models(), film, tmp_path / "local.mp4")
 
     result = probe(on_ray)
     assert (result.fps, result.output_size, result.audio_codec) == (local.fps, local.size, "aac")
@@ -162,7 +161,7 @@ def test_jobs_check_their_options_and_the_local_backend_never_imports_ray():
     with pytest.raises(ValueError, match="render_factor=0"):
         Job(render_factor=0)
     with pytest.raises(ValueError, match="upscale"):
-        Job(options={"upscale": 2})
+        Job(options={"upscale": 3})
     with pytest.raises(ValueError, match="chunk_seconds"):
         ClusterOptions(chunk_seconds=(60, 30))
     code = "import sys, nogan, nogan.cli, nogan.job; assert 'ray' not in sys.modules"

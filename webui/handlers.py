@@ -11,22 +11,23 @@ import shutil
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import gradio as gr
 from PIL import Image
 
-from nogan import ImageTooLargeError, InvalidImageError, NoganError, OutOfMemoryError
+from nogan import Colorizer, ImageTooLargeError, InvalidImageError, NoganError, OutOfMemoryError, Restorer
 from nogan.imaging import load_image
-from nogan.video import VideoLimits, VideoResult, colorize_video
+from nogan.video import RestoreOptions, VideoLimits, VideoResult, colorize_video, restore_video
 from nogan.video.errors import InvalidVideoError, TruncatedVideoError, VideoCancelled, VideoTooLargeError
 
 from .errors import user_error
-from .gpu import PHOTO_SECONDS, factors_duration, on_gpu, photos_duration, video_duration
+from .gpu import factors_duration, on_gpu, photo_duration, photos_duration, video_duration
 from .i18n import language_of, text
 from .jobs import VideoJobs
 from .models import Models
+from .restoration import PhotoOptions, Restoration, damage_view, film_options, photo_options, process_photo
 
 RENDER_FACTOR_RANGE = (7, 40)  # what DeOldify's Colab offers: the sliders' range and the handlers' check
 PREVIEW_SIDE = 1600  # on-screen previews; downloads keep the full resolution
@@ -58,60 +59,69 @@ class Studio:
     that runs on a lent GPU under ZeroGPU (see `webui.gpu`); its arguments are plain values.
     """
 
-    def __init__(self, models: Models, workdir: Path, video_limits: VideoLimits, max_photos: int = 24):
+    def __init__(self, models: Models, workdir: Path, video_limits: VideoLimits, max_photos: int = 24,
+                 restoration: Restoration | None = None):
         self.models = models
+        self.restoration = restoration or Restoration()
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.video_limits = video_limits
         self.max_photos = max_photos
         self.jobs = VideoJobs()
-        self._photo_on_gpu = on_gpu(self._colour_photo, PHOTO_SECONDS)
+        self._photo_on_gpu = on_gpu(self._colour_photo, photo_duration)
         self._photos_on_gpu = on_gpu(self._colour_photos, photos_duration)
         self._factors_on_gpu = on_gpu(self._colour_factors, factors_duration)
         self._video_on_gpu = on_gpu(self._colour_video, video_duration)
 
     # --- photos -------------------------------------------------------------------------------
-    def colorize_photo(self, photo: str | None, model: str, render_factor: float,
-                       request: gr.Request | None = None,
-                       progress: gr.Progress = gr.Progress()) -> tuple[tuple[Image.Image, Image.Image], str]:
-        """Colour one photo: a before/after pair of previews, and the full-resolution PNG."""
+    def colorize_photo(self, photo: str | None, model: str, render_factor: float, colorize: bool = True,
+                       repair: bool = False, grain: bool = False, contrast: bool = False, upscale: int = 1,
+                       request: gr.Request | None = None, progress: gr.Progress = gr.Progress()
+                       ) -> tuple[tuple[Image.Image, Image.Image], str, Image.Image | None]:
+        """Colour and/or restore one photo: a before/after pair of previews (the original, at the
+        result's size, against the result), the full-resolution PNG, and the damage found (the
+        photo with it painted red; None unless `repair`). The options' defaults colour only."""
         lang = language(request)
         if not photo:
             raise user_error(text("err_no_photo", lang))
-        factor = self._render_factor(render_factor, lang)
-        self.models.get(model, lang, progress)  # downloads and loads before the GPU is asked for
-        before, colored = self._photo_on_gpu(photo, model, factor, lang, progress)
-        with self._result_folder() as folder:
-            path = folder / f"{Path(photo).stem}_colorized.png"
-            colored.save(path)
-        return (before, preview(colored)), str(path)
+        factor = self.render_factor(render_factor, lang)
+        options = photo_options(colorize, repair, grain, contrast, upscale, lang)
+        self._load(model, options, lang, progress)  # downloads and loads before the GPU is asked for
+        before, after, result, damage = self._photo_on_gpu(photo, model, factor, options, lang, progress)
+        with self.result_folder() as folder:
+            path = folder / f"{Path(photo).stem}{options.suffix}.png"
+            result.save(path)
+        return (before, after), str(path), damage
 
-    def colorize_photos(self, photos: Sequence[str] | None, model: str, render_factor: float,
+    def colorize_photos(self, photos: Sequence[str] | None, model: str, render_factor: float, colorize: bool = True,
+                        repair: bool = False, grain: bool = False, contrast: bool = False, upscale: int = 1,
                         request: gr.Request | None = None,
                         progress: gr.Progress = gr.Progress()) -> tuple[Gallery, str]:
-        """Colour several photos: a gallery of previews, and a zip of the full-resolution PNGs.
-        Unreadable files are skipped with a warning, so one bad file does not spoil the rest."""
+        """Colour and/or restore several photos (options as for `colorize_photo`): a gallery of
+        previews, and a zip of the full-resolution PNGs. Files that cannot be done are skipped with
+        a warning, so one bad file does not spoil the rest."""
         lang = language(request)
         if not photos:
             raise user_error(text("err_no_photos", lang))
         if len(photos) > self.max_photos:
             raise user_error(text("err_too_many", lang, count=self.max_photos))
-        factor = self._render_factor(render_factor, lang)
-        self.models.get(model, lang, progress)
-        results = self._photos_on_gpu(list(photos), model, factor, lang, progress)
+        factor = self.render_factor(render_factor, lang)
+        options = photo_options(colorize, repair, grain, contrast, upscale, lang)
+        self._load(model, options, lang, progress)
+        results = self._photos_on_gpu(list(photos), model, factor, options, lang, progress)
         gallery, saved, skipped = [], [], []
-        with self._result_folder() as folder:
-            for photo, (colored, reason) in zip(photos, results):
-                if colored is None:
+        with self.result_folder() as folder:
+            for photo, (result, reason) in zip(photos, results):
+                if result is None:
                     skipped.append((Path(photo).name, reason))
                     continue
-                path = _unique(folder / f"{Path(photo).stem}_colorized.png")
-                colored.save(path)
-                gallery.append((preview(colored), path.name))
+                path = _unique(folder / f"{Path(photo).stem}{options.suffix}.png")
+                result.save(path)
+                gallery.append((preview(result), path.name))
                 saved.append(path)
             if not saved:
                 raise gr.Error(skipped[-1][1], print_exception=False)  # logged as each file failed
-            archive = folder / "colorized.zip"
+            archive = folder / f"{options.suffix.lstrip('_')}.zip"
             with zipfile.ZipFile(archive, "w") as zf:  # PNGs are compressed already: store them as they are
                 for path in saved:
                     zf.write(path, path.name)
@@ -128,7 +138,7 @@ class Studio:
             raise user_error(text("err_no_photo", lang))
         if not factors:
             raise user_error(text("err_no_factors", lang))
-        ordered = sorted({self._render_factor(f, lang) for f in factors})
+        ordered = sorted({self.render_factor(f, lang) for f in factors})
         self.models.get(model, lang, progress)
         return self._factors_on_gpu(photo, model, ordered, lang, progress), ordered
 
@@ -139,25 +149,34 @@ class Studio:
 
     # --- video --------------------------------------------------------------------------------
     def colorize_video(self, video: str | None, model: str, render_factor: float, stabilization: float,
-                       every_frame: bool = False, allow_truncated: bool = False,
+                       every_frame: bool = False, allow_truncated: bool = False, colorize: bool = True,
+                       dust: bool = False, flicker: bool = False, grain: bool = False,
                        request: gr.Request | None = None, progress: gr.Progress = gr.Progress()) -> tuple[str, str]:
-        """Colour a video, keeping its sound: the MP4 for the player and for the download.
+        """Colour and/or restore a video, keeping its sound: the MP4 for the player and for the download.
 
         `every_frame` sends every frame through the model; otherwise the library's default (on a
         CPU, every other frame, the others borrowing its colour along the motion).
-        `allow_truncated` colours what can be read of a file that ends early, and says so.
+        `allow_truncated` does what can be read of a file that ends early, and says so.
+        `dust` (dust, dirt and line scratches), `flicker` and `grain` restore the film first;
+        without `colorize` the film is only restored (no model, no GPU).
         """
         lang = language(request)
         if not video:
             raise user_error(text("err_no_video", lang))
-        factor = self._render_factor(render_factor, lang)
-        self.models.get(model, lang, progress)
+        factor = self.render_factor(render_factor, lang)
+        restore = film_options(colorize, dust, flicker, grain, lang)
+        if colorize:
+            self.models.get(model, lang, progress)
         progress(0.0, desc=text("reading_video", lang))
-        with self._result_folder() as folder:
-            path = folder / f"{Path(video).stem}_colorized.mp4"
-            result = self._video_on_gpu(video, model, str(path), factor, float(stabilization), bool(every_frame),
-                                        bool(allow_truncated), lang, request.session_hash if request else "",
-                                        progress)
+        session = request.session_hash if request else ""
+        with self.result_folder() as folder:
+            path = folder / f"{Path(video).stem}{'_colorized' if colorize else '_restored'}.mp4"
+            if colorize:
+                result = self._video_on_gpu(video, model, str(path), factor, float(stabilization), bool(every_frame),
+                                            bool(allow_truncated), restore, lang, session, progress)
+            else:
+                result = self._restore_video(video, str(path), restore, bool(allow_truncated), lang, session,
+                                             progress)
         if result.frames_declared is not None:
             gr.Warning(text("truncated_note", lang, frames=result.frames, declared=result.frames_declared))
         return str(path), str(path)
@@ -170,34 +189,49 @@ class Studio:
         return text("video_limits", language(request), **video_limit_values(self.video_limits))
 
     # --- the model work, on a lent GPU under ZeroGPU --------------------------------------------
-    def _colour_photo(self, photo: str, model: str, factor: int, lang: str,
-                      progress: gr.Progress) -> tuple[Image.Image, Image.Image]:
-        """(a preview of the original, the coloured photo at full resolution)"""
-        colorizer = self.models.get(model, lang, progress)
-        progress(0.5, desc=text("colorizing", lang))
-        with self._plain_errors(lang, colorizer.max_pixels):
-            original = load_image(photo, colorizer.max_pixels)
-            return preview(original), colorizer.colorize(original, factor)
+    def _colour_photo(self, photo: str, model: str, factor: int, options: PhotoOptions, lang: str,
+                      progress: gr.Progress) -> tuple[Image.Image, Image.Image, Image.Image, Image.Image | None]:
+        """(the original and the result as previews of one size, the result at full resolution,
+        the damage view or None)"""
+        colorizer, restorer = self._load(model, options, lang, progress)
+        max_pixels = (restorer or colorizer).max_pixels
+        progress(0.5, desc=text("colorizing" if options.colorize else "restoring", lang))
+        with self.plain_errors(lang, max_pixels):
+            original = load_image(photo, max_pixels)
+            result = process_photo(original, options, colorizer, restorer, factor, lang)
+            damage = damage_view(preview(original), restorer.damage_mask(original)) if options.repair else None
+        after = preview(result)
+        before = original if original.size == after.size else original.resize(after.size, Image.LANCZOS)
+        return before, after, result, damage
 
-    def _colour_photos(self, photos: list[str], model: str, factor: int, lang: str,
+    def _colour_photos(self, photos: list[str], model: str, factor: int, options: PhotoOptions, lang: str,
                        progress: gr.Progress) -> list[tuple[Image.Image | None, str | None]]:
-        """(coloured photo, None) or (None, why it could not be coloured) for each photo."""
-        colorizer = self.models.get(model, lang, progress)
+        """(result, None) or (None, why it could not be done) for each photo."""
+        colorizer, restorer = self._load(model, options, lang, progress)
+        max_pixels = (restorer or colorizer).max_pixels
         results = []
         for done, photo in enumerate(photos):
             progress(done / len(photos), desc=text("photo_n_of", lang, done=done + 1, total=len(photos)))
             try:
-                with self._plain_errors(lang, colorizer.max_pixels):
-                    results.append((colorizer.colorize(photo, factor), None))
+                with self.plain_errors(lang, max_pixels):
+                    original = load_image(photo, max_pixels)
+                    results.append((process_photo(original, options, colorizer, restorer, factor, lang), None))
             except gr.Error as e:
                 results.append((None, e.message))
         return results
+
+    def _load(self, model: str, options: PhotoOptions, lang: str,
+              progress: gr.Progress) -> tuple[Colorizer | None, Restorer | None]:
+        """The colorizer and the restorer `options` need (None for one not needed), loaded."""
+        colorizer = self.models.get(model, lang, progress) if options.colorize else None
+        restorer = self.restoration.get(options, lang, progress) if options.restores else None
+        return colorizer, restorer
 
     def _colour_factors(self, photo: str, model: str, factors: list[int], lang: str,
                         progress: gr.Progress) -> Gallery:
         colorizer = self.models.get(model, lang, progress)
         gallery = []
-        with self._plain_errors(lang, colorizer.max_pixels):
+        with self.plain_errors(lang, colorizer.max_pixels):
             original = preview(load_image(photo, colorizer.max_pixels))  # the comparison is on screen only
             for done, factor in enumerate(factors):
                 caption = text("caption_factor", lang, factor=factor)
@@ -206,25 +240,29 @@ class Studio:
         return gallery
 
     def _colour_video(self, video: str, model: str, dst: str, factor: int, stabilization: float, every_frame: bool,
-                      allow_truncated: bool, lang: str, session: str, progress: gr.Progress) -> VideoResult:
+                      allow_truncated: bool, restore: RestoreOptions | None, lang: str, session: str,
+                      progress: gr.Progress) -> VideoResult:
         colorizer = self.models.get(model, lang, progress)
-
-        def report(done: int, total: int | None, eta_seconds: float | None) -> None:
-            left = text("colorizing", lang) if eta_seconds is None else \
-                text("time_left", lang, eta=_duration(eta_seconds, lang))
-            progress((done, total), desc=left, unit=text("frames", lang))
-
-        with self.jobs.track(session) as cancel, self._plain_errors(lang, colorizer.max_pixels):
+        with self.jobs.track(session) as cancel, self.plain_errors(lang, colorizer.max_pixels):
             return colorize_video(video, dst, colorizer, factor, stabilization=stabilization,
-                                  keyframe_interval=1 if every_frame else None, limits=self.video_limits,
-                                  progress=report, cancel=cancel, allow_truncated=allow_truncated)
+                                  keyframe_interval=1 if every_frame else None, restore=restore or False,
+                                  limits=self.video_limits, progress=_frame_progress(progress, "colorizing", lang),
+                                  cancel=cancel, allow_truncated=allow_truncated)
+
+    def _restore_video(self, video: str, dst: str, restore: RestoreOptions, allow_truncated: bool, lang: str,
+                       session: str, progress: gr.Progress) -> VideoResult:
+        """Film restoration alone: OpenCV on the CPU, no model, so no GPU is asked for."""
+        with self.jobs.track(session) as cancel, self.plain_errors(lang, self.restoration.restorer.max_pixels):
+            return restore_video(video, dst, restore, limits=self.video_limits,
+                                 progress=_frame_progress(progress, "restoring", lang), cancel=cancel,
+                                 allow_truncated=allow_truncated)
 
     # --- shared -------------------------------------------------------------------------------
     def model_status(self, model: str, request: gr.Request | None = None) -> str:
         return self.models.status(model, language(request))
 
     @staticmethod
-    def _render_factor(value: object, lang: str) -> int:
+    def render_factor(value: object, lang: str) -> int:
         """The sliders' whole number in RENDER_FACTOR_RANGE; API callers may send anything."""
         try:
             number = float(value)
@@ -236,7 +274,7 @@ class Studio:
         return int(number)
 
     @contextlib.contextmanager
-    def _plain_errors(self, lang: str, max_pixels: int) -> Iterator[None]:
+    def plain_errors(self, lang: str, max_pixels: int) -> Iterator[None]:
         """The library's errors, reworded for people; those a user cannot cause keep their traceback."""
         try:
             yield
@@ -264,7 +302,7 @@ class Studio:
         return None  # ffmpeg failing, weights that do not fit: faults of the app, not the user
 
     @contextlib.contextmanager
-    def _result_folder(self) -> Iterator[Path]:
+    def result_folder(self) -> Iterator[Path]:
         """A fresh folder for one request's results, removed again if the request fails; folders past
         their time are removed first."""
         expired = time.time() - RESULT_TTL_S
@@ -278,6 +316,14 @@ class Studio:
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
+
+
+def _frame_progress(progress: gr.Progress, doing: str, lang: str) -> Callable[[int, int | None, float | None], None]:
+    """The library's progress callback, shown as frames done and the time left (`doing` until known)."""
+    def report(done: int, total: int | None, eta_seconds: float | None) -> None:
+        left = text(doing, lang) if eta_seconds is None else text("time_left", lang, eta=_duration(eta_seconds, lang))
+        progress((done, total), desc=left, unit=text("frames", lang))
+    return report
 
 
 def _duration(seconds: float, lang: str) -> str:

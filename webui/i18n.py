@@ -12,8 +12,9 @@ EN: dict[str, str] = {
     # header
     "title": "Time Reshaped",
     "subtitle": "NoGAN black-and-white image restoration",
-    "intro": "Bring old black-and-white photos and films back in colour with DeOldify's NoGAN models. "
-             "Compare before and after, then download the full-resolution result.",
+    "intro": "Repair old black-and-white photos and films (scratches, dust, grain, fading, flicker), enlarge them, "
+             "and bring them back in colour with DeOldify's NoGAN models. Compare before and after, then download "
+             "the full-resolution result.",
     # shared controls
     "model": "Model",
     "model_info": "Artistic: bold, vivid colours. Stable: natural colours, best for portraits and landscapes. "
@@ -33,17 +34,30 @@ EN: dict[str, str] = {
     "download_full": "Full-resolution result (PNG)",
     "photos_in": "Black-and-white photos",
     "colorize_all": "Colorize all",
+    "restore": "Restore",
+    "restore_all": "Restore all",
     "results": "Results",
     "download_zip": "All results (zip)",
     "factors": "Render factors to compare",
     "compare": "Compare",
     "compare_results": "Side by side: click one to use its render factor",
+    "opt_colorize": "Colorize",
+    "opt_colorize_info": "Untick to restore only: the result stays black and white.",
+    "opt_repair": "Repair scratches and dust",
+    "opt_repair_info": "Finds scratches, dust, cracks and stains and fills them in from their surroundings.",
+    "opt_grain": "Reduce grain",
+    "opt_grain_info": "Removes film grain and noise, as strongly as the photo needs.",
+    "opt_contrast": "Restore contrast",
+    "opt_contrast_info": "Undoes fading and colour casts, with a mild sharpening.",
+    "opt_upscale": "Upscale",
+    "opt_upscale_info": "Enlarges the result 2 or 4 times with a super-resolution model (slower).",
+    "damage_found": "Damage found (in red)",
     # video tab
     "tab_video": "Video",
     "video_in": "Black-and-white video",
     "video_limits": "Up to {seconds} seconds, {megabytes} MB and {width}×{height} pixels per video; "
                     "the sound is kept.",
-    "stabilization": "Flicker reduction",
+    "stabilization": "Colour stabilization",
     "stabilization_info": "Smooths colour changes between frames: 0 is off, 1 is the strongest "
                           "(fast motion may then leave colour trails).",
     "every_frame": "Colour every frame with the model",
@@ -51,9 +65,16 @@ EN: dict[str, str] = {
                         "between takes its colours along the motion: about twice as fast.",
     "allow_truncated": "Colour what can be read of a damaged file",
     "allow_truncated_info": "Otherwise a video that ends early (a cut-off download or copy) is refused.",
+    "video_colorize_info": "Untick to restore only: the film stays black and white (no model, faster).",
+    "opt_dust": "Remove dust and scratches",
+    "opt_dust_info": "Dust and dirt that sit on one frame, and line scratches that run down many frames.",
+    "opt_flicker": "Reduce flicker",
+    "opt_flicker_info": "Steadies brightness that pumps from frame to frame.",
+    "film_grain_info": "Averages the grain away along the motion of neighbouring frames.",
     "colorize_video": "Colorize video",
+    "restore_video": "Restore video",
     "cancel": "Cancel",
-    "video_out": "Colorized video",
+    "video_out": "Result",
     "download_video": "Download (MP4)",
     # status and progress, made while serving
     "status_ready": "Model **{model}** is loaded and ready.",
@@ -62,6 +83,8 @@ EN: dict[str, str] = {
     "status_fallback": "Model **{model}** is unavailable offline; **Lite** is used instead.",
     "loading_model": "Loading model {model} (first use)…",
     "colorizing": "Colouring…",
+    "restoring": "Restoring…",
+    "loading_restorer": "Loading the restoration models (first use)…",
     "photo_n_of": "Photo {done} of {total}",
     "caption_factor": "Render factor {factor}",
     "reading_video": "Reading the video…",
@@ -96,13 +119,45 @@ EN: dict[str, str] = {
     "err_weights": "Model {model} is not on this server and cannot be downloaded now. Please pick another "
                    "model, or ask whoever runs this app to download it.",
     "err_render_factor": "The render factor must be a whole number from {low} to {high}.",
+    "err_upscale": "Upscale must be 1, 2 or 4.",
+    "err_nothing_to_do": "Please choose something to do: colorize, or at least one restoration option.",
+    "err_upscale_too_large": "Upscaling this photo ×{upscale} would make it larger than the limit of {megapixels} "
+                             "megapixels. Please choose ×{smaller}, or upload a smaller photo.",
+    "err_upscale_memory": "The server ran out of memory upscaling ×{upscale}. Please choose ×{smaller}, or upload "
+                          "a smaller photo.",
+    "err_restore_weights": "Restoration is not available on this server now: its models are missing. Please untick "
+                           "the restoration options, or ask whoever runs this app to install them.",
     "err_other": "Something went wrong: {detail}",
+    # --- colour hints (I2) ---
+    "hints_title": "Fix colours by hand",
+    "hints_intro": "Did the model get a colour wrong? After colouring, paint a few strokes or dots with the right "
+                   "colour on the picture below (pick one of the brush's colours, or any colour with its picker; "
+                   "undo and clear are in the editor), then press **Apply colours**. Each colour spreads over the "
+                   "region it is painted on, up to its edges; the rest keeps the model's colours. Only the colour "
+                   "counts, not its lightness, and grey takes colour away. A colour reference photo lends its "
+                   "palette to the whole picture.",
+    "hints_editor": "Paint colours on the result",
+    "hints_reference": "Colour reference photo (optional)",
+    "hints_strength": "Reference strength",
+    "hints_strength_info": "How far the picture takes the reference's palette: 0 not at all, 1 fully.",
+    "hints_apply": "Apply colours",
+    "hints_err_colour_first": "Please colour the photo first, then paint colours on the result.",
+    "hints_err_nothing": "Please paint some colours on the picture, or choose a colour reference photo, first.",
+    "hints_err_size": "The hints picture is {hints} pixels but the picture it colours is {picture}; "
+                      "they must be the same size.",
+    "hints_err_opaque": "The hints picture must be a PNG with transparency: transparent where there is no hint, "
+                        "coloured where there is one.",
+    "hints_err_unreadable": "The hints picture cannot be read. Please send a PNG with transparency.",
+    "hints_err_strength": "The reference strength must be a number from 0 to 1.",
+    "hints_err_not_file": "Please send pictures as files (handle_file(...) in gradio_client), not as text.",
+    "hints_err_model": "There is no model {model!r} here; the models are: {names}.",
 }
 
 ZH: dict[str, str] = {
     "title": "时光重塑",
     "subtitle": "基于NoGAN的黑白影像修复大师",
-    "intro": "用 DeOldify 的 NoGAN 模型为老旧的黑白照片和影片重新上色。对比上色前后，再下载全分辨率的结果。",
+    "intro": "修复老旧的黑白照片和影片（划痕、灰尘、颗粒、褪色、闪烁），放大画面，并用 DeOldify 的 NoGAN 模型重新上色。"
+             "对比处理前后，再下载全分辨率的结果。",
     "model": "模型",
     "model_info": "Artistic（艺术）：色彩大胆鲜明。Stable（稳定）：色彩自然，适合人像和风景。"
                   "Video（视频）：帧与帧之间色彩稳定。Lite（轻量）：小巧、可离线使用，色彩较简单。",
@@ -116,27 +171,47 @@ ZH: dict[str, str] = {
     "tab_compare": "渲染因子对比",
     "photo_in": "黑白照片：上传、拖放或粘贴",
     "colorize": "上色",
-    "before_after": "上色前 / 上色后",
+    "before_after": "原图 / 结果",
     "download_full": "全分辨率结果（PNG）",
     "photos_in": "多张黑白照片",
     "colorize_all": "全部上色",
+    "restore": "修复",
+    "restore_all": "全部修复",
     "results": "结果",
     "download_zip": "全部结果（zip）",
     "factors": "要对比的渲染因子",
     "compare": "对比",
     "compare_results": "并排对比：点击一张即采用它的渲染因子",
+    "opt_colorize": "上色",
+    "opt_colorize_info": "取消勾选则只修复：结果仍为黑白。",
+    "opt_repair": "修复划痕和污点",
+    "opt_repair_info": "找出划痕、灰尘、裂纹和污渍，并用周围的画面填补。",
+    "opt_grain": "减少颗粒噪点",
+    "opt_grain_info": "按照片需要的强度去除胶片颗粒和噪点。",
+    "opt_contrast": "恢复对比度",
+    "opt_contrast_info": "消除褪色和偏色，并轻度锐化。",
+    "opt_upscale": "放大",
+    "opt_upscale_info": "用超分辨率模型把结果放大 2 倍或 4 倍（较慢）。",
+    "damage_found": "检测到的损伤（红色标出）",
     "tab_video": "视频",
     "video_in": "黑白视频",
     "video_limits": "每段视频最长 {seconds} 秒，不超过 {megabytes} MB，分辨率不超过 {width}×{height}；保留原有声音。",
-    "stabilization": "减少闪烁",
+    "stabilization": "色彩稳定",
     "stabilization_info": "平滑帧与帧之间的色彩变化：0 为关闭，1 为最强（快速运动时可能留下色彩拖影）。",
     "every_frame": "每一帧都用模型上色",
     "every_frame_info": "更慢。否则在 CPU 上模型只给每隔一帧上色，其间的帧沿着运动借用它的颜色：速度约快一倍。",
     "allow_truncated": "为受损文件中能读取的部分上色",
     "allow_truncated_info": "否则会拒绝提前结束的视频（例如下载或复制不完整的文件）。",
+    "video_colorize_info": "取消勾选则只修复：影片仍为黑白（不用模型，更快）。",
+    "opt_dust": "去除灰尘和划痕",
+    "opt_dust_info": "只出现在单帧上的灰尘污物，以及贯穿多帧的竖直划痕。",
+    "opt_flicker": "减少闪烁",
+    "opt_flicker_info": "稳定逐帧忽明忽暗的亮度。",
+    "film_grain_info": "沿着相邻帧的运动把颗粒平均掉。",
     "colorize_video": "视频上色",
+    "restore_video": "修复视频",
     "cancel": "取消",
-    "video_out": "上色后的视频",
+    "video_out": "结果",
     "download_video": "下载（MP4）",
     "status_ready": "模型 **{model}** 已加载，可以使用。",
     "status_lazy": "模型 **{model}** 将在首次使用时加载。",
@@ -144,6 +219,8 @@ ZH: dict[str, str] = {
     "status_fallback": "模型 **{model}** 离线不可用，已改用 **Lite**。",
     "loading_model": "正在加载模型 {model}（首次使用）…",
     "colorizing": "正在上色…",
+    "restoring": "正在修复…",
+    "loading_restorer": "正在加载修复模型（首次使用）…",
     "photo_n_of": "第 {done} 张，共 {total} 张",
     "caption_factor": "渲染因子 {factor}",
     "reading_video": "正在读取视频…",
@@ -171,7 +248,32 @@ ZH: dict[str, str] = {
     "err_out_of_memory": "服务器内存不足。请调低渲染因子，或换一个较小的文件。",
     "err_weights": "本服务器上没有模型 {model}，目前也无法下载。请选择其他模型，或请本应用的管理者先下载它。",
     "err_render_factor": "渲染因子必须是 {low} 到 {high} 之间的整数。",
+    "err_upscale": "放大倍数必须是 1、2 或 4。",
+    "err_nothing_to_do": "请选择要做的事：上色，或至少一个修复选项。",
+    "err_upscale_too_large": "把这张照片放大 {upscale} 倍会超过 {megapixels} 百万像素的上限。请选择 ×{smaller}，"
+                             "或上传尺寸较小的照片。",
+    "err_upscale_memory": "服务器在放大 {upscale} 倍时内存不足。请选择 ×{smaller}，或上传尺寸较小的照片。",
+    "err_restore_weights": "此服务器目前无法修复：缺少修复模型。请取消勾选修复选项，或请本应用的管理者安装它们。",
     "err_other": "出错了：{detail}",
+    # --- colour hints (I2) ---
+    "hints_title": "手动修正颜色",
+    "hints_intro": "模型把某处颜色上错了？上色之后，在下方的画面上用正确的颜色画几笔或点几下（可选画笔自带的颜色，"
+                   "也可用取色器选任意颜色；编辑器里可撤销和清除），再点击 **应用颜色**。每种颜色会铺满所画的区域，"
+                   "止于边缘；其余部分保留模型的颜色。只看颜色本身，不看明暗；灰色会去掉颜色。"
+                   "也可以选一张彩色参考照片，让整张画面借用它的色调。",
+    "hints_editor": "在结果上涂色",
+    "hints_reference": "彩色参考照片（可选）",
+    "hints_strength": "参考强度",
+    "hints_strength_info": "画面向参考照片色调靠拢的程度：0 为不变，1 为完全采用。",
+    "hints_apply": "应用颜色",
+    "hints_err_colour_first": "请先为照片上色，再在结果上涂色。",
+    "hints_err_nothing": "请先在画面上涂一些颜色，或选择一张彩色参考照片。",
+    "hints_err_size": "颜色提示图为 {hints} 像素，而要上色的图片为 {picture} 像素；两者尺寸必须相同。",
+    "hints_err_opaque": "颜色提示图必须是带透明通道的 PNG：没有提示的地方透明，有提示的地方涂上颜色。",
+    "hints_err_unreadable": "无法读取颜色提示图。请发送带透明通道的 PNG。",
+    "hints_err_strength": "参考强度必须是 0 到 1 之间的数。",
+    "hints_err_not_file": "请以文件形式发送图片（gradio_client 中用 handle_file(...)），而不是文本。",
+    "hints_err_model": "这里没有模型 {model!r}；可用的模型有：{names}。",
 }
 
 TRANSLATIONS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}  # "zh" also serves zh-CN, zh-TW, ...

@@ -72,14 +72,14 @@ def colorize_film(job: Job, src: Path, dst: Path, options: ClusterOptions) -> Fi
 def _colorize_chunk(job: Job, src: Path, info: VideoInfo, first: int, count: int, dst: Path, whole: bool) -> str:
     """Colour frames `first` to `first + count - 1` of `src` (all of it when `whole`) into `dst`
     through `process_video`; returns the model's name."""
-    colorizer, _ = job.load_colorizer()
+    models = job.load_models()
     with tempfile.TemporaryDirectory(prefix="nogan-chunk-") as tmp:
         piece = src if whole else extract_chunk(src, info, first, count, Path(tmp) / "chunk.mkv")
-        frames = process_video(job, colorizer, piece, dst).frames
+        frames = process_video(job.for_frames(first, count), models, piece, dst).frames
     if frames != count:
         dst.unlink(missing_ok=True)
         raise FFmpegError(f"chunk of {src.name} from frame {first} has {frames} frames instead of {count}")
-    return colorizer.info.name
+    return models.name
 
 
 def _load_or_plan(job: Job, src: Path, info: VideoInfo, work: Path, options: ClusterOptions) -> list[tuple[int, int]]:

@@ -14,28 +14,29 @@ from .options import ClusterOptions
 
 
 class PhotoActor:
-    """Colours batches of photos with one model, loaded once from the job's model name or path.
+    """Does batches of photos with the job's models (colorizer, restorer), loaded once from their
+    names or paths.
 
-    Each photo is written to its destination as soon as it is coloured; a photo that fails is
+    Each photo is written to its destination as soon as it is done; a photo that fails is
     reported in its row and the others go on.
     """
 
     def __init__(self, job: Job, destinations: dict[str, str]):
         self.job, self.destinations = job, destinations
-        self.colorizer, _ = job.load_colorizer()
+        self.models = job.load_models()
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list]:
         rows = {"path": [], "status": [], "error": [], "seconds": []}
         for path, data in zip(batch["path"], batch["bytes"]):
             started = time.perf_counter()
             try:
-                process_photo(self.job, self.colorizer, bytes(data), Path(self.destinations[path]))
+                process_photo(self.job, self.models, bytes(data), Path(self.destinations[path]))
                 status, error = DONE, ""
             except Exception as e:  # one bad file of thousands must not stop the run
                 status, error = ERROR, f"{type(e).__name__}: {e}"
             for key, value in zip(rows, (path, status, error, time.perf_counter() - started)):
                 rows[key].append(value)
-        rows["model"] = [self.colorizer.info.name] * len(rows["path"])
+        rows["model"] = [self.models.name] * len(rows["path"])
         return rows
 
 

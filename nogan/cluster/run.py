@@ -28,7 +28,7 @@ def run(job: Job, files: list[tuple[Path, Path]], out_dir: Path, options: Cluste
     """
     connect(address)
     ray.data.DataContext.get_current().enable_progress_bars = False  # ours below counts the photos
-    destinations = {Path(src): output_path(relative, out_dir) for src, relative in files}
+    destinations = {Path(src): output_path(relative, out_dir, job.options["colorize"]) for src, relative in files}
     rows = [ManifestRow(str(src.resolve()), SKIPPED, "", 0.0, job.model)
             for src, dst in destinations.items() if dst.exists()]
     todo = {src: dst for src, dst in destinations.items() if not dst.exists()}
@@ -43,7 +43,8 @@ def run(job: Job, files: list[tuple[Path, Path]], out_dir: Path, options: Cluste
         if row.status == ERROR:
             print(f"skipped {row.path}: {row.error}", file=sys.stderr)
     counts = {status: sum(row.status == status for row in rows) for status in (DONE, SKIPPED, ERROR)}
-    print(f"{counts[DONE]} coloured, {counts[SKIPPED]} already done, {counts[ERROR]} failed, of {len(rows)} "
+    done = "coloured" if job.options["colorize"] else "restored"
+    print(f"{counts[DONE]} {done}, {counts[SKIPPED]} already done, {counts[ERROR]} failed, of {len(rows)} "
           f"into {out_dir} (manifest: {out_dir / MANIFEST_NAME})", file=sys.stderr)
     return 1 if counts[ERROR] else 0
 
