@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -17,7 +16,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..device import resolve_device, resolve_precision
+from ..device import out_of_memory_as, resolve_device, resolve_precision
 from ..errors import ImageTooLargeError, OutOfMemoryError, WeightsUnavailableError
 from ..imaging import DEFAULT_MAX_PIXELS, ImageInput, load_image
 from .damage import DamageNet, detect_damage, load_damage_net
@@ -238,22 +237,10 @@ class Restorer:
             self._upscaler = _load_upscaler(self.device, self.precision)
         return self._upscaler
 
-    @contextlib.contextmanager
-    def _memory_guard(self, doing: str, hint: str) -> Iterator[None]:
-        """Turn the device's out-of-memory errors into an OutOfMemoryError that says what to try."""
-        try:
-            yield
-        except (torch.OutOfMemoryError, MemoryError) as e:
-            raise self._oom(doing, hint) from e
-        except RuntimeError as e:  # the CPU allocator reports exhaustion as a plain RuntimeError
-            if "can't allocate memory" not in str(e) and "out of memory" not in str(e):
-                raise
-            raise self._oom(doing, hint) from e
-
-    def _oom(self, doing: str, hint: str) -> OutOfMemoryError:
-        if self.device.type == "cuda":
-            torch.cuda.empty_cache()
-        return OutOfMemoryError(f"{self.device.type} ran out of memory {doing}; try {hint}")
+    def _memory_guard(self, doing: str, hint: str) -> contextlib.AbstractContextManager[None]:
+        """Out of memory in the block becomes an OutOfMemoryError that says what to try."""
+        return out_of_memory_as(lambda: OutOfMemoryError(f"{self.device.type} ran out of memory {doing}; "
+                                                         f"try {hint}"))
 
     def __repr__(self) -> str:
         name = self._source or "custom"
