@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 from pathlib import Path
 
 import cv2
@@ -149,6 +150,7 @@ class Restorer:
         self._damage_net = None if damage_net is None else damage_net.to(self.device).eval()
         self._denoiser = denoiser
         self._upscaler = upscaler
+        self._last_damage: tuple[bytes, np.ndarray] | None = None  # (the picture's digest, its mask)
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | Path = "restore", device: str | torch.device | None = None,
@@ -223,9 +225,18 @@ class Restorer:
         return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
 
     def _find_damage(self, grey: np.ndarray) -> np.ndarray:
+        # showing the damage and repairing it ask about the same picture: find it once
+        hasher = hashlib.blake2b(f"{grey.shape} {grey.dtype}".encode(), digest_size=16)
+        hasher.update(np.ascontiguousarray(grey))
+        digest = hasher.digest()
+        if self._last_damage is not None and self._last_damage[0] == digest:
+            return self._last_damage[1]
         self.load()
         with self._memory_guard("looking for damage in this picture", "a smaller picture"):
-            return detect_damage(self._damage_net, grey, device=self.device, precision=self.precision)
+            mask = detect_damage(self._damage_net, grey, device=self.device, precision=self.precision)
+        mask.setflags(write=False)
+        self._last_damage = digest, mask
+        return mask
 
     def _get_denoiser(self) -> Denoiser:
         if self._denoiser is None:
