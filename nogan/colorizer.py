@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .device import PRECISIONS, resolve_device, resolve_precision
+from .device import PRECISIONS, out_of_memory_as, resolve_device, resolve_precision
 from .errors import OutOfMemoryError, WeightsUnavailableError
 from .hints import HintsInput, apply_hints, load_hints
 from .imaging import (DEFAULT_MAX_PIXELS, ImageInput, from_model_output, keep_luminance, load_image,
@@ -144,20 +144,11 @@ class Colorizer:
         """N x H x W x 3 normalised float32 in, the same out."""
         x = torch.from_numpy(batch).permute(0, 3, 1, 2)
         x = x.to(self.device, PRECISIONS[self.precision]).contiguous(memory_format=torch.channels_last)
-        try:
-            with torch.inference_mode():
-                y = self._model(x)
-        except (torch.OutOfMemoryError, MemoryError) as e:
-            raise self._oom(render_factor, len(batch)) from e
-        except RuntimeError as e:  # the CPU allocator reports exhaustion as a plain RuntimeError
-            if "can't allocate memory" not in str(e) and "out of memory" not in str(e):
-                raise
-            raise self._oom(render_factor, len(batch)) from e
+        with out_of_memory_as(lambda: self._oom(render_factor, len(batch))), torch.inference_mode():
+            y = self._model(x)
         return y.float().permute(0, 2, 3, 1).cpu().numpy()
 
     def _oom(self, render_factor: int, batch_size: int) -> OutOfMemoryError:
-        if self.device.type == "cuda":
-            torch.cuda.empty_cache()
         lower = max(1, min(render_factor - 7, render_factor * 2 // 3))
         what = f"{batch_size} frames" if batch_size > 1 else "this picture"
         return OutOfMemoryError(f"{self.device.type} ran out of memory colouring {what} at render_factor="

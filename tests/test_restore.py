@@ -299,3 +299,19 @@ def test_remaster_restores_colours_and_upscales(tiny_colorizer):
     assert psnr(big_luma, luma) > 30
     with pytest.raises(ImageTooLargeError):
         Remaster(tiny_restorer(max_pixels=50 * 50), tiny_colorizer)(grey, upscale=2)
+
+
+def test_showing_and_repairing_the_same_picture_looks_for_damage_once(monkeypatch):
+    restorer = tiny_restorer(bias=20.0)
+    calls = []
+    forward = restorer._damage_net.forward
+    monkeypatch.setattr(restorer._damage_net, "forward", lambda x: calls.append(1) or forward(x))
+    damaged, _ = scratched(healthy_photo())
+    mask = np.asarray(restorer.damage_mask(damaged))
+    looked = len(calls)
+    assert looked > 0
+    repaired = np.asarray(restorer.restore(damaged, denoise=False, contrast=False, sharpen=False))
+    assert len(calls) == looked  # the same picture: its damage was remembered
+    assert (repaired != damaged)[mask > 0].any()
+    restorer.damage_mask(photo(seed=1))
+    assert len(calls) > looked  # another picture is looked at afresh

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator
+import hashlib
 from pathlib import Path
 
 import cv2
@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..device import resolve_device, resolve_precision
+from ..device import out_of_memory_as, resolve_device, resolve_precision
 from ..errors import ImageTooLargeError, OutOfMemoryError, WeightsUnavailableError
 from ..imaging import DEFAULT_MAX_PIXELS, ImageInput, load_image
 from .damage import DamageNet, detect_damage, load_damage_net
@@ -150,6 +150,7 @@ class Restorer:
         self._damage_net = None if damage_net is None else damage_net.to(self.device).eval()
         self._denoiser = denoiser
         self._upscaler = upscaler
+        self._last_damage: tuple[bytes, np.ndarray] | None = None  # (the picture's digest, its mask)
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | Path = "restore", device: str | torch.device | None = None,
@@ -224,9 +225,18 @@ class Restorer:
         return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
 
     def _find_damage(self, grey: np.ndarray) -> np.ndarray:
+        # showing the damage and repairing it ask about the same picture: find it once
+        hasher = hashlib.blake2b(f"{grey.shape} {grey.dtype}".encode(), digest_size=16)
+        hasher.update(np.ascontiguousarray(grey))
+        digest = hasher.digest()
+        if self._last_damage is not None and self._last_damage[0] == digest:
+            return self._last_damage[1]
         self.load()
         with self._memory_guard("looking for damage in this picture", "a smaller picture"):
-            return detect_damage(self._damage_net, grey, device=self.device, precision=self.precision)
+            mask = detect_damage(self._damage_net, grey, device=self.device, precision=self.precision)
+        mask.setflags(write=False)
+        self._last_damage = digest, mask
+        return mask
 
     def _get_denoiser(self) -> Denoiser:
         if self._denoiser is None:
@@ -238,22 +248,10 @@ class Restorer:
             self._upscaler = _load_upscaler(self.device, self.precision)
         return self._upscaler
 
-    @contextlib.contextmanager
-    def _memory_guard(self, doing: str, hint: str) -> Iterator[None]:
-        """Turn the device's out-of-memory errors into an OutOfMemoryError that says what to try."""
-        try:
-            yield
-        except (torch.OutOfMemoryError, MemoryError) as e:
-            raise self._oom(doing, hint) from e
-        except RuntimeError as e:  # the CPU allocator reports exhaustion as a plain RuntimeError
-            if "can't allocate memory" not in str(e) and "out of memory" not in str(e):
-                raise
-            raise self._oom(doing, hint) from e
-
-    def _oom(self, doing: str, hint: str) -> OutOfMemoryError:
-        if self.device.type == "cuda":
-            torch.cuda.empty_cache()
-        return OutOfMemoryError(f"{self.device.type} ran out of memory {doing}; try {hint}")
+    def _memory_guard(self, doing: str, hint: str) -> contextlib.AbstractContextManager[None]:
+        """Out of memory in the block becomes an OutOfMemoryError that says what to try."""
+        return out_of_memory_as(lambda: OutOfMemoryError(f"{self.device.type} ran out of memory {doing}; "
+                                                         f"try {hint}"))
 
     def __repr__(self) -> str:
         name = self._source or "custom"

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file
 from torch import nn
 
-from ..device import PRECISIONS, resolve_device, resolve_precision
+from ..device import PRECISIONS, out_of_memory_as, resolve_device, resolve_precision
 from ..errors import OutOfMemoryError
 from .ncnn import load_into, read_ncnn
 from .rrdbnet import RRDBNet, RRDBNetConfig
@@ -123,14 +123,8 @@ class Upscaler:
         if scale not in SCALES:
             raise ValueError(f"scale={scale!r} must be one of {SCALES}")
         self.load()
-        try:
+        with out_of_memory_as(lambda: self._oom(image, scale)):
             return run_tiled(functools.partial(self._forward, scale=scale), image, scale, self.tile, self.pad)
-        except (torch.OutOfMemoryError, MemoryError) as e:
-            raise self._oom(image, scale) from e
-        except RuntimeError as e:  # the CPU allocator reports exhaustion as a plain RuntimeError
-            if "can't allocate memory" not in str(e) and "out of memory" not in str(e):
-                raise
-            raise self._oom(image, scale) from e
 
     def _forward(self, x: torch.Tensor, scale: int) -> torch.Tensor:
         y = self._net(x.to(self.device, PRECISIONS[self.precision]).contiguous(memory_format=torch.channels_last))
