@@ -9,6 +9,7 @@ import io
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -56,6 +57,17 @@ def choose_model(page: Page, label: str) -> None:
     page.get_by_role("option", name=label).click()
 
 
+def colorize_and_download(page: Page, photo: Path) -> bytes:
+    """Upload `photo` on the One photo tab, press Colorize, and fetch the full-resolution result."""
+    page.locator("#photo-input input[type=file]").set_input_files(photo)
+    expect(page.locator("#photo-input img")).to_be_visible()
+    page.get_by_role("button", name="Colorize", exact=True).click()
+    expect(page.locator("#before-after img")).to_have_count(2, timeout=RUN_TIMEOUT_MS)
+    link = page.locator(f"#photo-download a[href$='/{photo.stem}_colorized.png']")
+    expect(link).to_be_visible()
+    return page.request.get(link.get_attribute("href")).body()
+
+
 def chroma(png: bytes) -> float:
     a = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.float32)
     return float(np.abs(a - a.mean(axis=2, keepdims=True)).mean())
@@ -78,13 +90,7 @@ def test_colorize_a_photo(browser, app_url):
     """With the bundled Lite model: the README's screenshot shows a real colorization."""
     page = open_app(browser, app_url)
     choose_model(page, "Lite")
-    page.locator("#photo-input input[type=file]").set_input_files(EXAMPLES / "chelsea.jpg")
-    expect(page.locator("#photo-input img")).to_be_visible()
-    page.get_by_role("button", name="Colorize", exact=True).click()
-    expect(page.locator("#before-after img")).to_have_count(2, timeout=RUN_TIMEOUT_MS)
-    link = page.locator("#photo-download a[href$='/chelsea_colorized.png']")
-    expect(link).to_be_visible()
-    result = page.request.get(link.get_attribute("href")).body()
+    result = colorize_and_download(page, EXAMPLES / "chelsea.jpg")
     assert Image.open(io.BytesIO(result)).size == (451, 300) and chroma(result) > 10
     expect(page.get_by_text("is loaded and ready")).to_be_visible()  # the model status followed
     expect(page.locator("#damage-view")).to_be_hidden()  # nothing was repaired
@@ -95,15 +101,9 @@ def test_repair_and_upscale_an_old_photo_and_see_the_damage_found(browser, app_u
     """Real damage on a real old photo, the bundled damage model, ×2 super-resolution, Lite's colours."""
     page = open_app(browser, app_url)
     choose_model(page, "Lite")
-    page.locator("#photo-input input[type=file]").set_input_files(EXAMPLES / "old_porch.jpg")
-    expect(page.locator("#photo-input img")).to_be_visible()
     page.get_by_label("Repair scratches and dust").check()
     page.locator("#photo-upscale").get_by_label("×2").check()
-    page.get_by_role("button", name="Colorize", exact=True).click()
-    expect(page.locator("#before-after img")).to_have_count(2, timeout=RUN_TIMEOUT_MS)
-    link = page.locator("#photo-download a[href$='/old_porch_colorized.png']")
-    expect(link).to_be_visible()
-    result = page.request.get(link.get_attribute("href")).body()
+    result = colorize_and_download(page, EXAMPLES / "old_porch.jpg")
     assert Image.open(io.BytesIO(result)).size == (1280, 1034) and chroma(result) > 10
     damage = page.locator("#damage-view img")
     expect(damage).to_be_visible()
