@@ -190,7 +190,7 @@ class DamageConfig(RunArgs):
     decoder_channels: tuple[int, ...] = (96, 64, 32, 24)
     fine_channels: int = 16
     encoder_weights: str = "imagenet"  # 'none', 'imagenet' or a path (EfficientNet-Lite0 names)
-    init: str = ""  # damage checkpoint to start from (weights only, fresh optimiser)
+    init: str = ""  # damage checkpoint or exported model folder to start from (weights only, fresh optimiser)
     epochs: float = 10.0
     lr: float = 1e-3
     encoder_lr_ratio: float = 0.3  # the pretrained encoder learns at lr * this

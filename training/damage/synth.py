@@ -9,7 +9,7 @@ fading and blur before (the print aged), grain and compression after (the scan s
 
 Defects, after the real scans in ../shared/data/old_photos: dust specks down to one pixel, hairs
 and fibres, long thin scratches (straight or curved, bright or dark, sometimes broken), wide soft
-abrasions, crack networks, folds, blotches and water stains, torn corners. Look-alikes that are
+abrasions, crack networks, folds, mould spots, blotches and water stains, torn corners. Look-alikes that are
 not damage (lettering on the film border, printed dot patterns) are drawn into the photo first.
 """
 from __future__ import annotations
@@ -98,7 +98,7 @@ def scratches(alpha, tone, rng: Rng, count: int, wide: bool) -> None:
         _stroke(layer, pts, width, rng.uniform(0.5, 2.5) if wide else rng.uniform(0, 0.7))
         if rng.random() < 0.3:  # broken scratch: the stylus lifted in places
             layer *= cv2.resize(rng.random((8, 8)).astype(np.float32), (w, h)) > 0.35
-        _paint(alpha, tone, layer, _tone(rng, 0.7), rng.uniform(0.5, 1.0) if wide else rng.uniform(0.6, 1.0))
+        _paint(alpha, tone, layer, _tone(rng, 0.55), rng.uniform(0.5, 1.0) if wide else rng.uniform(0.6, 1.0))
 
 
 def cracks(alpha, tone, rng: Rng, count: int) -> None:
@@ -142,6 +142,24 @@ def blotches(alpha, tone, rng: Rng, count: int) -> None:
         if rng.random() < 0.35:  # water stain: only the tide line
             blob = np.clip(blob * (1 - blob) * 4, 0, 1)
         _paint(alpha, tone, blob, _tone(rng, 0.4) * 0.5 + rng.uniform(60, 200) * 0.5, rng.uniform(0.4, 0.9))
+
+
+def spots(alpha, tone, rng: Rng, count: int) -> None:
+    """Mould and emulsion spots: compact irregular blobs, wider than dust (3-12 px), hard or
+    soft-edged, often darker at the rim."""
+    h, w = alpha.shape
+    for _ in range(count):
+        centre = rng.uniform([0, 0], [w, h])
+        angles = np.sort(rng.uniform(0, 2 * np.pi, int(rng.integers(6, 12))))
+        radii = rng.uniform(1.5, 6) * rng.uniform(0.6, 1.4, len(angles))
+        polygon = centre + radii[:, None] * np.stack([np.cos(angles), np.sin(angles)], 1)
+        canvas = np.zeros((h, w), np.uint8)
+        cv2.fillPoly(canvas, [np.round(polygon * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
+        layer = canvas.astype(np.float32) / 255
+        if rng.random() < 0.5:
+            layer = cv2.GaussianBlur(layer, (0, 0), rng.uniform(0.5, 1.5))
+            layer /= max(layer.max(), 1e-6)
+        _paint(alpha, tone, layer, _tone(rng, 0.5), rng.uniform(0.5, 0.95))
 
 
 def torn_corner(alpha, tone, rng: Rng) -> None:
@@ -245,6 +263,8 @@ def damage(photo: np.ndarray, rng: Rng, clean_prob: float = 0.1) -> tuple[np.nda
             fold(alpha, tone, rng)
         if rng.random() < 0.2:
             blotches(alpha, tone, rng, int(rng.integers(1, 3)))
+        if rng.random() < 0.35:
+            spots(alpha, tone, rng, int(rng.integers(1, 5)))
         if rng.random() < 0.1:
             torn_corner(alpha, tone, rng)
     damaged = base * (1 - alpha) + tone * alpha

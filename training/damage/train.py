@@ -11,6 +11,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from nogan.restore.damage_net import load_damage_net
+
 from ..checkpoint import checkpoint_path, load_checkpoint
 from ..config import DamageConfig, command_line
 from ..csv_log import CsvLog
@@ -40,6 +42,8 @@ def run(cfg: DamageConfig) -> Path:
     resumed = load_checkpoint(cfg.resume, "damage") if cfg.resume else None
     if resumed:
         net, history = damage_net_from(resumed), resumed["history"]
+    elif cfg.init and Path(cfg.init).is_dir():  # an exported model: fine-tune the shipped weights
+        net, history = load_damage_net(cfg.init), [f"init from exported {cfg.init}", command_line("train-damage", cfg)]
     elif cfg.init:
         parent = load_checkpoint(cfg.init, "damage")
         net, history = damage_net_from(parent), [*parent["history"], command_line("train-damage", cfg)]
