@@ -194,8 +194,8 @@ def output_path(relative: Path, out_dir: Path, colorize: bool = True) -> Path:
     return out_dir / relative.parent / f"{relative.stem}_{'colorized' if colorize else 'restored'}{suffix}"
 
 
-def photo_result(job: Job, models: Models, src: Path | bytes) -> Image.Image:
-    """One photo (a path or the file's bytes) done as `job` says: restored, coloured, upscaled,
+def photo_result(job: Job, models: Models, src: Path | bytes | Image.Image) -> Image.Image:
+    """One photo (a path, the file's bytes or a loaded picture) done as `job` says: restored, coloured, upscaled,
     given the reference's palette, then the hints' colours (a person's wish comes last).
     Raises what `Colorizer.colorize` raises for a bad picture."""
     options = job.options

@@ -10,7 +10,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from nogan import Colorizer, OutOfMemoryError, Remaster, Restorer, WeightsUnavailableError
+from nogan import Colorizer, OutOfMemoryError, Restorer, WeightsUnavailableError
+from nogan.job import Job, Models, photo_result
 from nogan.restore.denoise import Denoiser
 from nogan.restore.restorer import UPSCALES, check_restorer_source
 from nogan.restore.upscale import Upscaler
@@ -36,6 +37,14 @@ class PhotoOptions:
     @property
     def restores(self) -> bool:
         return self.repair or self.grain or self.contrast or self.upscale > 1
+
+    def job(self, render_factor: int) -> Job:
+        """The library's job for these options (the app's "contrast" also sharpens)."""
+        options = {"colorize": self.colorize, "upscale": self.upscale}
+        if self.restores:
+            options |= {"restore": True, "repair": self.repair, "denoise": "auto" if self.grain else False,
+                        "contrast": self.contrast, "sharpen": self.contrast}
+        return Job(render_factor=render_factor, options=options)
 
     @property
     def suffix(self) -> str:
@@ -111,23 +120,12 @@ def process_photo(original: Image.Image, options: PhotoOptions, colorizer: Color
                                   megapixels=restorer.max_pixels // 1_000_000,
                                   smaller=smaller_upscale(original.size, restorer.max_pixels, options.upscale)))
     try:
-        return _process(original, options, colorizer, restorer, render_factor)
+        return photo_result(options.job(render_factor), Models(colorizer, restorer), original)
     except OutOfMemoryError as e:
         if options.upscale == 1:
             raise
         raise user_error(text("err_upscale_memory", lang, upscale=options.upscale,
                               smaller=options.upscale // 2)) from e
-
-
-def _process(original: Image.Image, options: PhotoOptions, colorizer: Colorizer | None, restorer: Restorer | None,
-             render_factor: int) -> Image.Image:
-    if not options.restores:
-        return colorizer.colorize(original, render_factor)
-    steps = {"repair": options.repair, "denoise": "auto" if options.grain else False,
-             "contrast": options.contrast, "sharpen": options.contrast}
-    if options.colorize:
-        return Remaster(restorer, colorizer)(original, upscale=options.upscale, render_factor=render_factor, **steps)
-    return restorer.restore(original, upscale=options.upscale, **steps)
 
 
 def smaller_upscale(size: tuple[int, int], max_pixels: int, upscale: int) -> int:
