@@ -3,8 +3,9 @@
 Damage is painted as an opacity map `alpha` in [0, 1] and a tone map `tone` that each defect
 pulls the photo towards: `damaged = photo * (1 - alpha) + tone * alpha`. A pixel is damage when
 the defect covers it noticeably (alpha >= MASK_ALPHA) and changes it visibly (>= MASK_DELTA grey
-levels), so a white scratch across white sky is not asked of the model. Ageing that is not
-damage (fading, blur, grain, JPEG) is applied around the defects and never enters the mask:
+levels, above moderate grain), so a white scratch across white sky is not asked of the model.
+Ageing that is not damage (fading, blur, grain, JPEG) is applied around the defects and never
+enters the mask:
 fading and blur before (the print aged), grain and compression after (the scan sees everything).
 
 Defects, after the real scans in ../shared/data/old_photos: dust specks down to one pixel, hairs
@@ -18,7 +19,7 @@ import cv2
 import numpy as np
 
 MASK_ALPHA = 0.3
-MASK_DELTA = 6.0
+MASK_DELTA = 12.0
 Rng = np.random.Generator
 
 
@@ -129,10 +130,12 @@ def fold(alpha, tone, rng: Rng) -> None:
 
 
 def blotches(alpha, tone, rng: Rng, count: int) -> None:
-    """Stains and water marks: smoothed-noise blobs, some as rings with a darker tide line."""
+    """Stains and water marks: smoothed-noise blobs, some as rings with a darker tide line. Their
+    tone is far from the photo's (bare paper or dirt): a faint wide veil is not something a
+    detector can tell from a darker part of the scene, and teaching it so marks shadows."""
     h, w = alpha.shape
     for _ in range(count):
-        size = rng.uniform(0.05, 0.3) * max(h, w)
+        size = rng.uniform(0.03, 0.2) * max(h, w)
         noise = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0), size / 6)
         yy, xx = np.mgrid[:h, :w]
         cx, cy = rng.uniform(0, w), rng.uniform(0, h)
@@ -141,7 +144,7 @@ def blotches(alpha, tone, rng: Rng, count: int) -> None:
         blob = np.clip((field - 0.5) * 6, 0, 1)
         if rng.random() < 0.35:  # water stain: only the tide line
             blob = np.clip(blob * (1 - blob) * 4, 0, 1)
-        _paint(alpha, tone, blob, _tone(rng, 0.4) * 0.5 + rng.uniform(60, 200) * 0.5, rng.uniform(0.4, 0.9))
+        _paint(alpha, tone, blob, _tone(rng, 0.5), rng.uniform(0.5, 0.9))
 
 
 def spots(alpha, tone, rng: Rng, count: int) -> None:
