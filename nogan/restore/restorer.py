@@ -24,7 +24,9 @@ from .damage import DamageNet, detect_damage, load_damage_net
 from .damage_net import BUNDLED as BUNDLED_DAMAGE
 from .damage_net import CONFIG_NAME, WEIGHTS_NAME
 from .denoise import Denoiser, estimate_noise
-from .repair import inpaint
+from .fill_net import BUNDLED as BUNDLED_FILL
+from .fill_net import FillNet, load_fill_net
+from .repair import inpaint, wide_part
 from .sharpen import sharpen as sharpen_luma
 from .tone import remove_cast, restore_contrast
 from .upscale import Upscaler
@@ -69,6 +71,11 @@ def _load_damage_net(source: str, device: torch.device) -> DamageNet:
     if not (folder / CONFIG_NAME).is_file():
         raise WeightsUnavailableError(f"{folder} holds no {CONFIG_NAME}: not a damage model folder")
     return load_damage_net(folder).to(device)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_fill_net(device: torch.device) -> FillNet:
+    return load_fill_net().to(device)  # the packaged learned fill
 
 
 @functools.lru_cache(maxsize=4)
@@ -138,9 +145,10 @@ class Restorer:
     def __init__(self, damage_net: DamageNet | None = None, denoiser: Denoiser | None = None,
                  upscaler: Upscaler | None = None, device: str | torch.device | None = None,
                  precision: str | None = None, max_pixels: int = DEFAULT_MAX_PIXELS, *,
-                 source: str | None = None):
+                 fill_net: FillNet | None = None, source: str | None = None):
         """Use in-memory models; `from_pretrained` passes a `source` to load the damage model
-        lazily instead. A denoiser or upscaler not given is the packaged one, loaded when needed."""
+        lazily instead. A denoiser, upscaler or fill network (for wide damage) not given is the
+        packaged one, loaded when needed; without a packaged fill network, FSR fills wide damage."""
         if (damage_net is None) == (source is None):
             raise ValueError("pass either a damage_net or a source, not both or neither")
         self.device = resolve_device(device)
@@ -150,6 +158,7 @@ class Restorer:
         self._damage_net = None if damage_net is None else damage_net.to(self.device).eval()
         self._denoiser = denoiser
         self._upscaler = upscaler
+        self._fill_net = None if fill_net is None else fill_net.to(self.device).eval()
         self._last_damage: tuple[bytes, np.ndarray] | None = None  # (the picture's digest, its mask)
 
     @classmethod
@@ -194,7 +203,10 @@ class Restorer:
         rgb = np.asarray(original.convert("RGB"))
         pixels = np.ascontiguousarray(rgb[:, :, 0]) if is_grey(rgb) else rgb
         if repair:
-            pixels = inpaint(pixels, repair_mask(self._find_damage(luminance(pixels))))
+            holes = repair_mask(self._find_damage(luminance(pixels)))
+            fill_net = self._get_fill_net() if wide_part(holes).any() else None
+            with self._memory_guard("filling the damage in this picture", "a smaller picture"):
+                pixels = inpaint(pixels, holes, fill_net)
         if strength:
             sigma = strength * estimate_noise(luminance(pixels))
             if sigma >= MIN_SIGMA:
@@ -237,6 +249,11 @@ class Restorer:
         mask.setflags(write=False)
         self._last_damage = digest, mask
         return mask
+
+    def _get_fill_net(self) -> FillNet | None:
+        if self._fill_net is None and (BUNDLED_FILL / CONFIG_NAME).is_file():
+            self._fill_net = _load_fill_net(self.device)
+        return self._fill_net
 
     def _get_denoiser(self) -> Denoiser:
         if self._denoiser is None:
