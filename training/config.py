@@ -270,7 +270,7 @@ class FillExportConfig:
     """A fill checkpoint -> a FillNet folder (model.safetensors, config.json)."""
 
     checkpoint: str = ""
-    out: str = "nogan/restore/weights/fill"
+    out: str = "runs/fill/export"
     name: str = "fill"
     dtype: str = "float16"  # 'float16', 'bfloat16' or 'float32'
 

@@ -24,9 +24,8 @@ from .damage import DamageNet, detect_damage, load_damage_net
 from .damage_net import BUNDLED as BUNDLED_DAMAGE
 from .damage_net import CONFIG_NAME, WEIGHTS_NAME
 from .denoise import Denoiser, estimate_noise
-from .fill_net import BUNDLED as BUNDLED_FILL
-from .fill_net import FillNet, load_fill_net
-from .repair import inpaint, wide_part
+from .fill_net import FillNet
+from .repair import inpaint
 from .sharpen import sharpen as sharpen_luma
 from .tone import remove_cast, restore_contrast
 from .upscale import Upscaler
@@ -71,11 +70,6 @@ def _load_damage_net(source: str, device: torch.device) -> DamageNet:
     if not (folder / CONFIG_NAME).is_file():
         raise WeightsUnavailableError(f"{folder} holds no {CONFIG_NAME}: not a damage model folder")
     return load_damage_net(folder).to(device)
-
-
-@functools.lru_cache(maxsize=4)
-def _load_fill_net(device: torch.device) -> FillNet:
-    return load_fill_net().to(device)  # the packaged learned fill
 
 
 @functools.lru_cache(maxsize=4)
@@ -147,8 +141,8 @@ class Restorer:
                  precision: str | None = None, max_pixels: int = DEFAULT_MAX_PIXELS, *,
                  fill_net: FillNet | None = None, source: str | None = None):
         """Use in-memory models; `from_pretrained` passes a `source` to load the damage model
-        lazily instead. A denoiser, upscaler or fill network (for wide damage) not given is the
-        packaged one, loaded when needed; without a packaged fill network, FSR fills wide damage."""
+        lazily instead. A denoiser or upscaler not given is the packaged one, loaded when needed.
+        `fill_net`: a learned fill for wide damage (`nogan.restore.fill_net`); None: FSR fills it."""
         if (damage_net is None) == (source is None):
             raise ValueError("pass either a damage_net or a source, not both or neither")
         self.device = resolve_device(device)
@@ -163,13 +157,14 @@ class Restorer:
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | Path = "restore", device: str | torch.device | None = None,
-                        precision: str | None = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> "Restorer":
-        """A restorer with a known model name, a local folder or a Hub repo id.
+                        precision: str | None = None, max_pixels: int = DEFAULT_MAX_PIXELS, *,
+                        fill_net: FillNet | None = None) -> "Restorer":
+        """A restorer with a known model name, a local folder or a Hub repo id; `fill_net` as in `__init__`.
 
         Nothing is loaded until the first picture; loaded models are shared between restorers of
         the same model, device and precision.
         """
-        return cls(device=device, precision=precision, max_pixels=max_pixels,
+        return cls(device=device, precision=precision, max_pixels=max_pixels, fill_net=fill_net,
                    source=check_restorer_source(name_or_path))
 
     def load(self) -> "Restorer":
@@ -204,9 +199,8 @@ class Restorer:
         pixels = np.ascontiguousarray(rgb[:, :, 0]) if is_grey(rgb) else rgb
         if repair:
             holes = repair_mask(self._find_damage(luminance(pixels)))
-            fill_net = self._get_fill_net() if wide_part(holes).any() else None
             with self._memory_guard("filling the damage in this picture", "a smaller picture"):
-                pixels = inpaint(pixels, holes, fill_net)
+                pixels = inpaint(pixels, holes, self._fill_net)
         if strength:
             sigma = strength * estimate_noise(luminance(pixels))
             if sigma >= MIN_SIGMA:
@@ -249,11 +243,6 @@ class Restorer:
         mask.setflags(write=False)
         self._last_damage = digest, mask
         return mask
-
-    def _get_fill_net(self) -> FillNet | None:
-        if self._fill_net is None and (BUNDLED_FILL / CONFIG_NAME).is_file():
-            self._fill_net = _load_fill_net(self.device)
-        return self._fill_net
 
     def _get_denoiser(self) -> Denoiser:
         if self._denoiser is None:

@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from ..checkpoint import checkpoint_path, load_checkpoint
 from ..config import FillConfig, command_line
