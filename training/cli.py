@@ -23,11 +23,14 @@ from . import (cycle, evaluate, export, gan, pretrain_critic, pretrain_gen, push
                sweep)
 from .checkpoint import load_checkpoint
 from .config import (CycleConfig, DamageConfig, DamageEvaluateConfig, DamageExportConfig, EvaluateConfig,
-                     ExportConfig, GanConfig, PretrainCriticConfig, PretrainGenConfig, PushConfig,
-                     SaveGenImagesConfig, SweepConfig)
+                     ExportConfig, FillConfig, FillEvaluateConfig, FillExportConfig, GanConfig,
+                     PretrainCriticConfig, PretrainGenConfig, PushConfig, SaveGenImagesConfig, SweepConfig)
 from .damage import evaluate as damage_evaluate
 from .damage import export as damage_export
 from .damage import train as damage_train
+from .fill import evaluate as fill_evaluate
+from .fill import export as fill_export
+from .fill import train as fill_train
 
 COMMANDS: dict[str, tuple[type, Callable]] = {
     "pretrain-gen": (PretrainGenConfig, pretrain_gen.run),
@@ -42,6 +45,9 @@ COMMANDS: dict[str, tuple[type, Callable]] = {
     "train-damage": (DamageConfig, damage_train.run),
     "evaluate-damage": (DamageEvaluateConfig, damage_evaluate.run),
     "export-damage": (DamageExportConfig, damage_export.run),
+    "train-fill": (FillConfig, fill_train.run),
+    "evaluate-fill": (FillEvaluateConfig, fill_evaluate.run),
+    "export-fill": (FillExportConfig, fill_export.run),
 }
 
 

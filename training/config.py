@@ -228,6 +228,53 @@ class DamageExportConfig:
     dtype: str = "float16"  # 'float16', 'bfloat16' or 'float32'
 
 
+@dataclass
+class FillConfig(RunArgs):
+    """Train FillNet to fill procedural wide holes (training/fill/masks.py) in grey photos."""
+
+    run: str = "runs/fill"  # checkpoints, log.csv and best.pt go straight into this folder
+    size: int = 128
+    batch_size: int = 8
+    depth: int = 4  # FillNetConfig: encoder stages
+    decoder_channels: tuple[int, ...] = (64, 48, 32, 24)
+    fine_channels: int = 16
+    encoder_weights: str = "imagenet"  # 'none', 'imagenet' or a path (EfficientNet-Lite0 names)
+    init: str = ""  # fill checkpoint to start from (weights only, fresh optimiser)
+    epochs: float = 10.0
+    lr: float = 1e-3
+    encoder_lr_ratio: float = 0.3  # the pretrained encoder learns at lr * this
+    frozen_stages: int = 0  # the first encoder stages keep their initial weights (a CPU saving)
+    weight_decay: float = 1e-4
+    pct_start: float = 0.05
+    edge_weight: float = 1.0  # loss = L1 in the holes + edge_weight * L1 of the image gradients there
+    val_images: int = 16  # held-out photos scored (PSNR in the holes) at every checkpoint
+    save_every: int = 200
+
+
+@dataclass
+class FillEvaluateConfig:
+    """PSNR and SSIM inside wide holes on held-out photos: Telea, FSR and a fill checkpoint or folder."""
+
+    model: str = ""  # a fill checkpoint (.pt) or an exported folder
+    data: str = "../shared/data/photos"
+    val_fraction: float = 0.1
+    max_images: int = 0  # 0 = all held-out photos
+    seed: int = 1234  # holes of image i are drawn from (seed, i)
+    sheet: str = ""  # optional PNG: crops of damaged / Telea / FSR / learned / truth side by side
+    out: str = ""  # optional JSON file for the result
+    device: str = "auto"
+
+
+@dataclass
+class FillExportConfig:
+    """A fill checkpoint -> a FillNet folder (model.safetensors, config.json)."""
+
+    checkpoint: str = ""
+    out: str = "runs/fill/export"
+    name: str = "fill"
+    dtype: str = "float16"  # 'float16', 'bfloat16' or 'float32'
+
+
 def command_line(subcommand: str, cfg) -> str:
     """The `python -m training` command that reproduces `cfg` (options differing from defaults).
 

@@ -1,11 +1,13 @@
 """Filling damaged pixels (scratches, dust, cracks, stains) from their surroundings.
 
 Thin defects are filled by Telea's fast-marching inpainting, which is exact enough a few pixels
-from known ones. Across wide defects it smears the border inward, so pixels more than
-`THIN_RADIUS` from the defect's edge are filled again by frequency-selective reconstruction
-(`cv2.xphoto`, FSR), which continues texture and edges from around the hole; each wide region is
-reconstructed in its own crop, so the cost follows the damage, not the picture. FSR comes with
-opencv-contrib; where another OpenCV wheel shadows it, wide defects keep Telea's fill (with a warning).
+from known ones. Across wide defects it smears the border inward, so the regions with pixels more
+than `THIN_RADIUS` from the defect's edge are filled again: by a learned fill (`FillNet`, run in
+windows around the holes by `fill.learned_fill`) when one is given, else by frequency-selective
+reconstruction (`cv2.xphoto`, FSR), which continues texture and edges from around the hole, each
+wide region in its own crop. Either way the cost follows the damage, not the picture. FSR comes
+with opencv-contrib; where another OpenCV wheel shadows it, wide defects keep Telea's fill (with a
+warning).
 """
 from __future__ import annotations
 
@@ -15,16 +17,20 @@ import warnings
 import cv2
 import numpy as np
 
+from .fill import learned_fill
+from .fill_net import FillNet
+
 THIN_RADIUS = 3  # px; defects at most 2 * THIN_RADIUS + 1 wide count as thin
 TELEA_RADIUS = 3  # px of known neighbourhood Telea weighs for each filled pixel
 FSR_MARGIN = 24  # px of context around a wide region handed to FSR with it
 
 
-def inpaint(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def inpaint(image: np.ndarray, mask: np.ndarray, fill_net: FillNet | None = None) -> np.ndarray:
     """Fill the pixels where `mask` is true from the pixels around them.
 
-    `image`: (H, W) or (H, W, 3) uint8; `mask`: (H, W) bool (or 0/non-zero). Returns a new array
-    like `image`; every pixel outside the mask is unchanged.
+    `image`: (H, W) or (H, W, 3) uint8; `mask`: (H, W) bool (or 0/non-zero). `fill_net`: fills the
+    wide regions (None: FSR does). Returns a new array like `image`; every pixel outside the mask
+    is unchanged.
     """
     image = np.asarray(image)
     if image.dtype != np.uint8 or not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
@@ -37,7 +43,7 @@ def inpaint(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     if not holes.any():
         return image.copy()
     filled = cv2.inpaint(image, holes, TELEA_RADIUS, cv2.INPAINT_TELEA)
-    _refill_wide(filled, holes)
+    _refill_wide(filled, holes, fill_net)
     return np.where(holes[..., None] if image.ndim == 3 else holes, filled, image)
 
 
@@ -47,14 +53,18 @@ def wide_part(holes: np.ndarray) -> np.ndarray:
     return inner.astype(np.uint8)
 
 
-def _refill_wide(filled: np.ndarray, holes: np.ndarray) -> None:
-    """Reconstruct each wide region of `holes` in `filled` (in place) by FSR in a crop around it."""
+def _refill_wide(filled: np.ndarray, holes: np.ndarray, fill_net: FillNet | None) -> None:
+    """Fill each wide region of `holes` in `filled` (in place) again, by `fill_net` or FSR."""
     inner = wide_part(holes)
-    if not inner.any() or not _have_fsr():
+    if not inner.any() or (fill_net is None and not _have_fsr()):
         return
-    # FSR re-creates the wide part and a rim of the thin fill around it, where Telea's smear starts
+    # the wide part and the rim of the thin fill around it, where Telea's smear starts, are re-created
     rim = cv2.dilate(inner, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * THIN_RADIUS + 1,) * 2))
     regions = rim & holes
+    if fill_net is not None:
+        missing = regions.astype(bool)
+        filled[missing] = learned_fill(fill_net, filled, missing)[missing]
+        return
     count, labels, stats, _ = cv2.connectedComponentsWithStats(regions, connectivity=8)
     height, width = holes.shape
     for label in range(1, count):

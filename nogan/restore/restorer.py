@@ -24,6 +24,7 @@ from .damage import DamageNet, detect_damage, load_damage_net
 from .damage_net import BUNDLED as BUNDLED_DAMAGE
 from .damage_net import CONFIG_NAME, WEIGHTS_NAME
 from .denoise import Denoiser, estimate_noise
+from .fill_net import FillNet
 from .repair import inpaint
 from .sharpen import sharpen as sharpen_luma
 from .tone import remove_cast, restore_contrast
@@ -138,9 +139,10 @@ class Restorer:
     def __init__(self, damage_net: DamageNet | None = None, denoiser: Denoiser | None = None,
                  upscaler: Upscaler | None = None, device: str | torch.device | None = None,
                  precision: str | None = None, max_pixels: int = DEFAULT_MAX_PIXELS, *,
-                 source: str | None = None):
+                 fill_net: FillNet | None = None, source: str | None = None):
         """Use in-memory models; `from_pretrained` passes a `source` to load the damage model
-        lazily instead. A denoiser or upscaler not given is the packaged one, loaded when needed."""
+        lazily instead. A denoiser or upscaler not given is the packaged one, loaded when needed.
+        `fill_net`: a learned fill for wide damage (`nogan.restore.fill_net`); None: FSR fills it."""
         if (damage_net is None) == (source is None):
             raise ValueError("pass either a damage_net or a source, not both or neither")
         self.device = resolve_device(device)
@@ -150,17 +152,19 @@ class Restorer:
         self._damage_net = None if damage_net is None else damage_net.to(self.device).eval()
         self._denoiser = denoiser
         self._upscaler = upscaler
+        self._fill_net = None if fill_net is None else fill_net.to(self.device).eval()
         self._last_damage: tuple[bytes, np.ndarray] | None = None  # (the picture's digest, its mask)
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | Path = "restore", device: str | torch.device | None = None,
-                        precision: str | None = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> "Restorer":
-        """A restorer with a known model name, a local folder or a Hub repo id.
+                        precision: str | None = None, max_pixels: int = DEFAULT_MAX_PIXELS, *,
+                        fill_net: FillNet | None = None) -> "Restorer":
+        """A restorer with a known model name, a local folder or a Hub repo id; `fill_net` as in `__init__`.
 
         Nothing is loaded until the first picture; loaded models are shared between restorers of
         the same model, device and precision.
         """
-        return cls(device=device, precision=precision, max_pixels=max_pixels,
+        return cls(device=device, precision=precision, max_pixels=max_pixels, fill_net=fill_net,
                    source=check_restorer_source(name_or_path))
 
     def load(self) -> "Restorer":
@@ -194,7 +198,9 @@ class Restorer:
         rgb = np.asarray(original.convert("RGB"))
         pixels = np.ascontiguousarray(rgb[:, :, 0]) if is_grey(rgb) else rgb
         if repair:
-            pixels = inpaint(pixels, repair_mask(self._find_damage(luminance(pixels))))
+            holes = repair_mask(self._find_damage(luminance(pixels)))
+            with self._memory_guard("filling the damage in this picture", "a smaller picture"):
+                pixels = inpaint(pixels, holes, self._fill_net)
         if strength:
             sigma = strength * estimate_noise(luminance(pixels))
             if sigma >= MIN_SIGMA:

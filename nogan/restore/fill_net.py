@@ -1,0 +1,103 @@
+"""FillNet: a small U-Net that fills holes in a grey photo from their surroundings (learned inpainting).
+
+The network is `nogan.models.grey_unet.GreyUNet` over two planes: the grey picture in [0, 1] with
+the holes blanked to 0, and the hole mask (1 in a hole). Its one output plane, through a sigmoid,
+is the picture it proposes; the result keeps every known pixel exactly and takes the proposal only
+inside the holes, so the network is asked for nothing but the missing pixels.
+
+Folder format: `config.json` `{"format": "nogan-fill", "name": str, "model": FillNetConfig fields}`
+and `model.safetensors` (fp16 or fp32, our module names).
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from ..models.grey_unet import STAGE_ENDS, GreyUNet
+from ..weights.state_dict import load_strict
+
+WEIGHTS_NAME = "model.safetensors"
+CONFIG_NAME = "config.json"
+FORMAT = "nogan-fill"
+
+
+@dataclass(frozen=True)
+class FillNetConfig:
+    depth: int = 4  # encoder stages used: the coarsest feature has stride 2**depth
+    decoder_channels: tuple[int, ...] = (64, 48, 32, 24)  # per decoder level, coarsest first
+    fine_channels: int = 16  # width of the full-resolution input branch
+
+    def __post_init__(self):
+        if not 1 <= self.depth <= len(STAGE_ENDS):
+            raise ValueError(f"depth={self.depth} must be in 1..{len(STAGE_ENDS)}")
+        if len(self.decoder_channels) != self.depth:
+            raise ValueError(f"decoder_channels={self.decoder_channels} needs one width per stage "
+                             f"(depth={self.depth})")
+
+    @property
+    def stride(self) -> int:
+        """Input sides must be multiples of this."""
+        return 2 ** self.depth
+
+    @classmethod
+    def tiny(cls) -> FillNetConfig:
+        """A few thousand decoder weights over two encoder stages, for tests."""
+        return cls(depth=2, decoder_channels=(8, 8), fine_channels=4)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> FillNetConfig:
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class FillNet(GreyUNet):
+    """(image, holes) -> image with the holes filled; all (N, 1, H, W) float, image in [0, 1],
+    holes 1 where a pixel is missing and 0 where it is known (values between blend), H and W
+    multiples of `config.stride` (`repair` pads). Pixels where holes is 0 come back unchanged."""
+
+    def __init__(self, config: FillNetConfig = FillNetConfig()):
+        super().__init__(config.depth, config.decoder_channels, config.fine_channels, in_channels=2)
+        self.config = config
+
+    def forward(self, image: torch.Tensor, holes: torch.Tensor) -> torch.Tensor:
+        if holes.shape != image.shape:
+            raise ValueError(f"holes of shape {tuple(holes.shape)} must match image of shape {tuple(image.shape)}")
+        known = image * (1 - holes)
+        proposal = torch.sigmoid(super().forward(torch.cat([known, holes], 1)))
+        return known + proposal * holes
+
+
+def save_fill_net(net: FillNet, folder: str | Path, name: str = "fill", dtype: torch.dtype = torch.float16) -> Path:
+    """Write `net` in the folder format above."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = copy.deepcopy(net).cpu().state_dict()
+    tensors = {k: (v.to(dtype) if v.is_floating_point() else v).contiguous() for k, v in state.items()}
+    save_file(tensors, folder / WEIGHTS_NAME, metadata={"format": "pt"})
+    config = {"format": FORMAT, "name": name, "model": net.config.to_dict()}
+    (folder / CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
+    return folder
+
+
+def load_fill_net(path: str | Path) -> FillNet:
+    """A FillNet from a folder in the format above, fp32, eval mode. None is bundled: on held-out
+    photos it filled wide holes slightly worse than FSR (see training/recipes/fill.sh)."""
+    folder = Path(path)
+    config_path = folder / CONFIG_NAME
+    try:
+        raw = json.loads(config_path.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise ValueError(f"path={str(folder)!r}: cannot read {CONFIG_NAME} ({e})") from e
+    if raw.get("format") != FORMAT:
+        raise ValueError(f"{config_path} is not a fill model config (format must be {FORMAT!r})")
+    net = FillNet(FillNetConfig.from_dict(raw["model"]))
+    state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(folder / WEIGHTS_NAME).items()}
+    load_strict(net, state, source=str(folder))
+    return net.eval()
