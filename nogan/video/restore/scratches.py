@@ -7,7 +7,10 @@ median down each column of a horizontal band is the band's column profile: a scr
 there, texture and grain average away. A column is a scratch where its profile is strong in this
 frame, in three quarters of the bands (it runs down the frame, slanted or wandering a little), and
 weaker but present within a few columns in the neighbouring frames (it persists). Scratch columns
-are then filled row by row from either side, so only their own few pixels change.
+are then filled row by row from either side, so only their own few pixels change. Nothing within
+a top-hat's width of the left and right edges is a scratch: the gate's edge and the frame line sit
+there, thin dark lines that persist like scratches, and filling them band by band (some bands one
+frame, others the next) would make the frame's edge flicker.
 """
 from __future__ import annotations
 
@@ -70,7 +73,9 @@ def scratch_columns(profiles: list[np.ndarray], index: int, along_motion: np.nda
             line |= _widen(line, 3) & allowed
         widened |= line
     widened = _widen(widened, 3)  # and the soft rims
-    return widened & ~_runs_wider_than(widened, _kernel_width(profile.shape[1]))
+    kernel = _kernel_width(profile.shape[1])
+    widened[:, :kernel] = widened[:, -kernel:] = False  # the gate's edges
+    return widened & ~_runs_wider_than(widened, kernel)
 
 
 def _runs_wider_than(columns: np.ndarray, width: int) -> np.ndarray:
