@@ -28,7 +28,7 @@ class RestoreOptions:
     grain: bool | float = True
     photo: bool = False
 
-    FLICKER_MEMORY = 0.92
+    FLICKER_MEMORY = 0.93
     GRAIN_STRENGTH = 0.6
 
     def __post_init__(self):
