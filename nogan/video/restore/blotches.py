@@ -40,6 +40,7 @@ _MATCHED_AREA = 6  # pixels a blotch must cover to be matched against the neighb
 _RIM = 2  # pixels of context around a blotch when matching it
 _RIM_WEIGHT = 0.15  # ... and their weight (the blotch's own pixels: 1): a moving thing's background changes
 _TRUSTED = 0.5  # mean flow reliability over a blotch for its neighbours to be used to repair it
+_GATE_EDGE = 0.01  # share of the longer side along the frame's edges where nothing is taken for dust
 
 
 def spikes(luma: np.ndarray, before: np.ndarray, after: np.ndarray) -> np.ndarray:
@@ -66,6 +67,10 @@ def remove_blotches(luma: np.ndarray, before: np.ndarray, after: np.ndarray, rel
     neighbours as decoded (in the tone of `luma`), each with its alignment onto `luma`.
     """
     strength = spikes(luma, before, after)
+    # the gate's edges and the frame line stay put while the picture weaves: aligned along the
+    # picture's flow, they differ from both neighbours on every frame and are no dust
+    edge = max(2, round(_GATE_EDGE * max(luma.shape)))
+    strength[:edge] = strength[-edge:] = strength[:, :edge] = strength[:, -edge:] = 0
     threshold = spike_threshold(noise)
     count, labels, stats, _ = cv2.connectedComponentsWithStats((np.abs(strength) > threshold / 2).astype(np.uint8),
                                                                connectivity=8)
