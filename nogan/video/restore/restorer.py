@@ -114,7 +114,8 @@ class FilmRestorer:
         previous = upcoming = None
         if self._previous is not None:
             previous = frame.to_previous.warp(self._previous), frame.to_previous.reliable
-        luma = self._tone(luma, previous, self._aligned_ahead(frame, ahead))
+        if self._tone.memory > 0:
+            luma = self._tone(luma, previous, self._aligned_ahead(frame, ahead))
         if previous is not None:
             previous = _matched(previous, luma)
         if following is not None:
