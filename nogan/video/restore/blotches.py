@@ -13,7 +13,10 @@ is therefore left alone when something like it is near its place in either neigh
 bright, or as dark, a pixel within the search radius?), then, for the blotches that pass it,
 template matching of the blotch with its rim against the neighbour: matches elsewhere much better
 than at the aligned place, in both neighbours, at opposite displacements (as steady motion would
-put them) mean the thing moved. A dark blotch matching some dark patch near it is not enough.
+put them) mean the thing moved. A dark blotch matching some dark patch near it is not enough, and
+neither is a match that is only somewhat better than the aligned place: a thing that moved is
+found again as it was (give or take the grain) or far better than in place, while dust on grass or
+gravel matches some blade or stone nearby only roughly.
 """
 from __future__ import annotations
 
@@ -28,13 +31,16 @@ NOISE_FACTOR = 4.0  # ... and at least this many times the grain's standard devi
 SEARCH = 1 / 24  # how far a fast object may move between frames, as a share of the longer side
 _MIN_SEARCH = 16  # pixels: ... and at least this far
 _FOUND_ELSEWHERE = 0.3  # a displaced match this much better (in squared error) than the aligned one: it moved
-_FOUND_CLOSELY = 0.1  # ... this much better: a close match, clear in one neighbour only is enough
+_FOUND_CLOSELY = 0.1  # ... this much better: a close match (clear in one neighbour only is enough)
+_MATCH_GRAIN = 3.5  # ... or within this many grain deviations (per pixel, RMS) of the blotch with its rim
+_MATCH_LEVELS = 10.0  # ... or of this many levels, whichever is more
 _PEAKED = 0.15  # ... and 3 or 4 pixels off it the match is worse by this share of the in-place error
 _SIMILAR = 0.3  # a neighbour's pixel within this share of a spike's strength of its level is like it
 _MATCHED_AREA = 6  # pixels a blotch must cover to be matched against the neighbours
 _RIM = 2  # pixels of context around a blotch when matching it
 _RIM_WEIGHT = 0.15  # ... and their weight (the blotch's own pixels: 1): a moving thing's background changes
 _TRUSTED = 0.5  # mean flow reliability over a blotch for its neighbours to be used to repair it
+_GATE_EDGE = 0.01  # share of the longer side along the frame's edges where nothing is taken for dust
 
 
 def spikes(luma: np.ndarray, before: np.ndarray, after: np.ndarray) -> np.ndarray:
@@ -61,6 +67,10 @@ def remove_blotches(luma: np.ndarray, before: np.ndarray, after: np.ndarray, rel
     neighbours as decoded (in the tone of `luma`), each with its alignment onto `luma`.
     """
     strength = spikes(luma, before, after)
+    # the gate's edges and the frame line stay put while the picture weaves: aligned along the
+    # picture's flow, they differ from both neighbours on every frame and are no dust
+    edge = max(2, round(_GATE_EDGE * max(luma.shape)))
+    strength[:edge] = strength[-edge:] = strength[:, :edge] = strength[:, -edge:] = 0
     threshold = spike_threshold(noise)
     count, labels, stats, _ = cv2.connectedComponentsWithStats((np.abs(strength) > threshold / 2).astype(np.uint8),
                                                                connectivity=8)
@@ -79,7 +89,7 @@ def remove_blotches(luma: np.ndarray, before: np.ndarray, after: np.ndarray, rel
               for image, alignment in sources]
     for label in np.flatnonzero(blotch & ambiguous):
         x, y, w, h, _ = stats[label]
-        if _moved(luma, padded, labels[y:y + h, x:x + w] == label, stats[label], radius):
+        if _moved(luma, padded, labels[y:y + h, x:x + w] == label, stats[label], radius, noise):
             blotch[label] = False
     pixels = np.maximum(np.bincount(index, minlength=count), 1)
     trusted = (np.bincount(index, reliable.ravel(), count) / pixels > _TRUSTED) & \
@@ -114,12 +124,13 @@ def _similar_nearby(luma: np.ndarray, strength: np.ndarray, sources: list[tuple[
 
 
 def _moved(luma: np.ndarray, padded: list[tuple[np.ndarray, np.ndarray]], shape: np.ndarray, stat: np.ndarray,
-           radius: int) -> bool:
+           radius: int, noise: float) -> bool:
     """Whether the blotch `shape` (bool, over its bounding box `stat`) is a thing that moved.
 
     `padded` holds the frames before and after as decoded, padded by `radius + _RIM`, each with its
-    alignment's `where` onto this frame. A thing that moved is found in both far better than in
-    place, at opposite displacements (steady motion, give or take 2 pixels), at one clear place in one of them.
+    alignment's `where` onto this frame; `noise` is the grain's standard deviation. A thing that moved
+    is found in both far better than in place and about as well as the grain allows, at opposite
+    displacements (steady motion, give or take 2 pixels), at one clear place in one of them.
     """
     height, width = luma.shape
     x0, y0 = max(0, stat[0] - _RIM), max(0, stat[1] - _RIM)
@@ -146,7 +157,8 @@ def _moved(luma: np.ndarray, padded: list[tuple[np.ndarray, np.ndarray]], shape:
     both = np.maximum(before, cv2.erode(opposite, np.ones((5, 5), np.uint8)))
     both[radius - 1:radius + 2, radius - 1:radius + 2] = np.inf
     y, x = np.unravel_index(np.argmin(both), both.shape)
-    if not both[y, x] < _FOUND_ELSEWHERE * scale:
+    as_it_was = float(weight.sum()) * max(_MATCH_LEVELS, _MATCH_GRAIN * np.sqrt(2) * noise) ** 2
+    if not (both[y, x] < _FOUND_ELSEWHERE * scale and (both[y, x] < as_it_was or both[y, x] < _FOUND_CLOSELY * scale)):
         return False
     # a thing matches at one place, not over a stretch of like texture: 3 or 4 pixels off its best
     # match (within the 2 pixels of slack) it matches clearly worse, mostly. When it matches very well,

@@ -1,11 +1,16 @@
 """Flicker: brightness and contrast that pump from frame to frame without the scene changing.
 
-Each frame's tone is described by its local mean and contrast at a coarse scale (a Gaussian window
-of about a quarter of the frame over a copy `_TONE_SCALE` times smaller, where grain has averaged
-out), so the correction is global and varies smoothly over the frame (uneven exposure, vignetting
-that pumps). The target is an exponential moving average of the tone along the motion: the
-previous restored frame, aligned onto this one, carries the average so far, and this frame adds
-its own share. The average restarts at scene cuts (the caller simply gives no reference there).
+A frame's tone is its local mean and contrast at a coarse scale (a Gaussian window of about a
+quarter of the frame over a copy `_TONE_SCALE` times smaller, where grain has averaged out), so the
+correction is global and varies smoothly over the frame (uneven exposure, vignetting that pumps).
+Tones are compared along the motion, over the pixels where the frames show the same scene.
+
+The target tone follows the shot's trend with Holt's linear smoothing, made two-sided with the
+look-ahead: the observation for frame t is the average tone of frames t, t+1 and t+2 (aligned onto
+t) less the trend times their mean offset (one frame), and it is blended with the prediction
+carried along the motion (the previous restored frame's tone plus the trend). A slow fade or a
+change of exposure is a trend and is kept; what jumps around it is flicker and is smoothed away.
+A shot starts with the look-ahead average and no trend (`reset`, at scene cuts).
 """
 from __future__ import annotations
 
@@ -15,33 +20,98 @@ import numpy as np
 _TONE_SCALE = 8  # tone statistics are taken on a copy this many times smaller
 _WINDOW = 0.25  # Gaussian window sigma, as a share of the frame's longer side
 _GAIN_RANGE = (0.6, 1.6)  # contrast corrections beyond this are not flicker
-_MIN_SHARED = 0.1  # the share of the frame the reference must show
+_MIN_SHARED = 0.1  # the share of the frame two frames must show alike for their tones to be compared
+_OUTLIER = 24.0  # levels of local change beyond which a pixel is not used to compare tone (it moved)
+_TREND_SHARE = 1.0  # the trend's smoothing weight, as a share of the level's
+
+Aligned = tuple[np.ndarray, np.ndarray]  # an image aligned onto the frame (float32 0-255), reliability (0-1)
+Tone = tuple[np.ndarray, np.ndarray]  # local mean and contrast, float32 at 1 / _TONE_SCALE
 
 
-def match_tone(luma: np.ndarray, reference: np.ndarray, weight: np.ndarray, memory: float) -> np.ndarray:
-    """`luma` with its local mean and contrast moved `memory` (0-1) of the way to those of `reference`.
+class ToneTracker:
+    """Steadies one stream's tone, frame by frame in order (one instance per stream).
 
-    All float32 H x W, 0-255 levels. `reference` is aligned onto `luma`; `weight` (0-1) says where
-    it shows the same scene (moving things, dust and flow failures get 0 and do not count).
+    `memory` (0-1) is how much of the target comes from the prediction: higher is steadier and
+    follows a change of exposure more slowly; 0 leaves frames as they are.
     """
-    if memory <= 0:
-        return luma
-    size = (max(2, luma.shape[1] // _TONE_SCALE), max(2, luma.shape[0] // _TONE_SCALE))
-    small = [cv2.resize(image, size, interpolation=cv2.INTER_AREA) for image in (luma, reference, weight)]
-    if small[2].mean() < _MIN_SHARED:  # the reference shows too little of this frame to go by
-        return luma
-    mean, contrast = _local_tone(small[0], small[2])
-    ref_mean, ref_contrast = _local_tone(small[1], small[2])
-    target_mean = memory * ref_mean + (1 - memory) * mean
-    target_contrast = memory * ref_contrast + (1 - memory) * contrast
-    gain = np.clip(target_contrast / np.maximum(contrast, 1e-3), *_GAIN_RANGE)
-    offset = target_mean - gain * mean
+
+    def __init__(self, memory: float):
+        self.memory = memory
+        self._trend: Tone | None = None  # the tone's change per frame, along the motion
+
+    def reset(self) -> None:
+        """Forget the trend: the next frame starts a new shot."""
+        self._trend = None
+
+    def __call__(self, luma: np.ndarray, previous: Aligned | None, upcoming: list[Aligned]) -> np.ndarray:
+        """`luma` (float32 H x W, 0-255) moved to the target tone.
+
+        `previous` is the previous restored frame aligned onto `luma` (None at a shot's start),
+        `upcoming` the next frames of the shot as decoded, aligned onto `luma`, in order.
+        """
+        if self.memory <= 0:
+            return luma
+        small = _small(luma)
+        candidates = ([(True, *previous)] if previous is not None else []) + [(False, *u) for u in upcoming]
+        shared = []  # (is the previous frame, small copy, small weight) of the frames that show this scene
+        for is_previous, image, reliable in candidates:
+            image = _small(image)
+            weight = tone_weight(small, image, _small(reliable))
+            if weight.mean() >= _MIN_SHARED:
+                shared.append((is_previous, image, weight))
+        weight = np.prod([w for *_, w in shared], axis=0) if shared else np.ones_like(small)
+        while len(shared) > 1 and weight.mean() < _MIN_SHARED:  # the furthest frame shows too much else
+            shared.pop()
+            weight = np.prod([w for *_, w in shared], axis=0)
+        own = _local_tone(small, weight)
+        tones = [_local_tone(image, weight) for _, image, _ in shared]
+        start = not shared or not shared[0][0]  # nothing carried along the motion to go by
+        ahead = tones[0 if start else 1:]
+        observed = tuple(np.mean([own[i], *(t[i] for t in ahead)], axis=0) for i in (0, 1))
+        if start:
+            self._trend = None
+            return _apply(luma, own, observed)
+        centre = len(ahead) / 2  # the look-ahead average's offset from this frame, in frames
+        before = tones[0]
+        trend = self._trend or (np.zeros_like(own[0]), np.zeros_like(own[1]))
+        level, rate = 1 - self.memory, (1 - self.memory) * _TREND_SHARE
+        target = tuple(level * (o - centre * s) + (1 - level) * (b + s) for o, s, b in zip(observed, trend, before))
+        self._trend = tuple(rate * (t - b) + (1 - rate) * s for t, b, s in zip(target, before, trend))
+        return _apply(luma, own, target)
+
+
+def match_tone(image: np.ndarray, reference: np.ndarray, reliable: np.ndarray) -> np.ndarray:
+    """`image` with the local mean and contrast of `reference` (float32 H x W, 0-255, aligned onto it;
+    `reliable` (0-1) where the alignment is)."""
+    small, reference = _small(image), _small(reference)
+    weight = tone_weight(small, reference, _small(reliable))
+    if weight.mean() < _MIN_SHARED:  # too little in common to go by
+        return image
+    return _apply(image, _local_tone(small, weight), _local_tone(reference, weight))
+
+
+def tone_weight(small: np.ndarray, other: np.ndarray, reliable: np.ndarray) -> np.ndarray:
+    """Where `other` shows the same scene as `small`, tone aside: reliable alignment and no large change
+    beyond the typical one (a thing moved). All float32 at 1 / _TONE_SCALE, `other` aligned onto `small`."""
+    diff = other - small
+    return (reliable * (np.abs(diff - float(np.median(diff))) < _OUTLIER)).astype(np.float32)
+
+
+def _small(image: np.ndarray) -> np.ndarray:
+    size = (max(2, image.shape[1] // _TONE_SCALE), max(2, image.shape[0] // _TONE_SCALE))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def _apply(luma: np.ndarray, tone: Tone, target: Tone) -> np.ndarray:
+    """`luma` through the smooth gain and offset fields that move its `tone` to `target`."""
+    gain = np.clip(target[1] / np.maximum(tone[1], 1e-3), *_GAIN_RANGE)
+    offset = target[0] - gain * tone[0]
     full = luma.shape[1], luma.shape[0]
     gain, offset = (cv2.resize(field, full, interpolation=cv2.INTER_LINEAR) for field in (gain, offset))
     return np.clip(luma * gain + offset, 0, 255)
 
 
-def _local_tone(image: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _local_tone(image: np.ndarray, weight: np.ndarray) -> Tone:
     """Weighted local mean and standard deviation in a wide Gaussian window (normalised convolution).
 
     Where the window holds too little weight it widens to the whole frame.

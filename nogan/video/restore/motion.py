@@ -29,17 +29,26 @@ class Alignment:
         """`image` (the other frame, or something computed from it) resampled onto this frame."""
         return cv2.remap(image, self.where, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
+    def then(self, further: Alignment) -> Alignment:
+        """Two steps in one: this brings frame b onto a, `further` brings c onto b; the result brings c onto a,
+        reliable where both steps are."""
+        return Alignment(self.warp(further.where), np.minimum(self.reliable, self.warp(further.reliable)))
+
 
 class FlowAligner:
-    """Computes `Alignment`s both ways between consecutive frames of one size."""
+    """Computes `Alignment`s both ways between consecutive frames of one size.
 
-    def __init__(self):
-        self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+    `side` is the longer side of the copies the flow is computed on, `preset` OpenCV's DIS preset:
+    the defaults are what restoration can afford; measuring can afford more.
+    """
 
-    @staticmethod
-    def small(luma: np.ndarray) -> np.ndarray:
+    def __init__(self, side: int = FLOW_SIDE, preset: int = cv2.DISOPTICAL_FLOW_PRESET_FAST):
+        self.side = side
+        self._dis = cv2.DISOpticalFlow_create(preset)
+
+    def small(self, luma: np.ndarray) -> np.ndarray:
         """The uint8 copy of a float32 luminance plane that flows are computed on."""
-        scale = min(1.0, FLOW_SIDE / max(luma.shape))
+        scale = min(1.0, self.side / max(luma.shape))
         size = (max(8, round(luma.shape[1] * scale)), max(8, round(luma.shape[0] * scale)))
         small = cv2.resize(luma, size, interpolation=cv2.INTER_AREA)
         mean, std = cv2.meanStdDev(small)

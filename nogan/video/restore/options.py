@@ -10,9 +10,10 @@ class RestoreOptions:
 
     dust: remove dust and dirt that sit on one frame only (see `blotches`).
     scratches: remove thin vertical line scratches that run over many frames (see `scratches`).
-    flicker: match each frame's brightness and contrast, over the frame and smoothly across it, to
-        the average of the frames before it in the shot (see `flicker`). A number from 0 to 1 sets
-        the memory of that average (True is `FLICKER_MEMORY`; higher: steadier, slower to follow).
+    flicker: move each frame's brightness and contrast, over the frame and smoothly across it, to
+        the shot's smoothed tone, from the frames before and after it (see `flicker`); fades are
+        kept. A number from 0 to 1 sets the memory of that smoothing (True is `FLICKER_MEMORY`;
+        higher: steadier, slower to follow a change of exposure).
     grain: strength of the temporal grain reduction, from 0 (off) to 1; True is `GRAIN_STRENGTH`,
         False is off (see `grain`).
     photo: also repair each frame as a photo, before the stages above: the photo restoration's
@@ -27,7 +28,7 @@ class RestoreOptions:
     grain: bool | float = True
     photo: bool = False
 
-    FLICKER_MEMORY = 0.95
+    FLICKER_MEMORY = 0.93
     GRAIN_STRENGTH = 0.6
 
     def __post_init__(self):

@@ -3,13 +3,14 @@
 Every stage works on the luminance; a frame's colour (a tint, a sepia toning) is kept as it is.
 Frame t is restored once frames t+1 and t+2 have arrived (`LOOKAHEAD`): dust needs the next
 frame, a scratch is confirmed by the frames around it. Behind it the restorer keeps only the
-previous restored frame (the flicker and grain averages live in it) and two scratch profiles,
+previous restored frame (the grain average lives in it), the flicker trend and two scratch profiles,
 so memory does not grow with the film. Nothing crosses a scene cut: a new shot starts afresh.
 For each frame:
 
 0. with `RestoreOptions.photo`, repair it as a photo (`nogan.restore.Restorer`), as it arrives;
-1. align the previous restored frame and the next frame onto it (`motion`);
-2. flicker: match its tone to the average carried by the previous restored frame (`flicker`);
+1. align the previous restored frame and the look-ahead frames onto it (`motion`);
+2. flicker: move its tone to the shot's smoothed tone, from the previous restored frame and the
+   look-ahead frames (`flicker`);
 3. line scratches out (`scratches`);
 4. dust and dirt out (`blotches`);
 5. grain averaged along the motion (`grain`).
@@ -25,14 +26,13 @@ import numpy as np
 from ...restore import Restorer
 from ..stabilize import is_scene_cut, luma_change, small_luma
 from .blotches import remove_blotches
-from .flicker import match_tone
+from .flicker import ToneTracker, match_tone
 from .grain import grain_noise, reduce_grain
 from .motion import Alignment, FlowAligner
 from .options import RestoreOptions
 from .scratches import column_profile, remove_scratches, scratch_columns, thin_lines
 
 LOOKAHEAD = 2  # frames that must follow a frame before it is restored
-_TONE_OUTLIER = 24.0  # levels of local change beyond which a pixel is not used to match tone (it moved)
 
 
 @dataclass
@@ -43,7 +43,8 @@ class _Frame:
     cut: bool  # the first frame of a new shot
     lines: np.ndarray | None  # its `thin_lines`, when scratches are removed
     profile: np.ndarray | None  # their column profile
-    to_previous: Alignment | None = None  # the previous frame aligned onto this one, set with that frame's
+    to_previous: Alignment | None = None  # the previous frame aligned onto this one, within a shot
+    to_next: Alignment | None = None  # the next frame aligned onto this one, within a shot
 
 
 class FilmRestorer:
@@ -61,6 +62,7 @@ class FilmRestorer:
         self._photo = (photo_restorer or Restorer.from_pretrained()) if options.photo else None
         self.cuts = 0  # scene cuts seen so far (the first frame is not one)
         self._aligner = FlowAligner()
+        self._tone = ToneTracker(options.flicker_memory)
         self._pending: collections.deque[_Frame] = collections.deque()  # the frame due next and the look-ahead
         self._past_profiles: collections.deque[np.ndarray] = collections.deque(maxlen=LOOKAHEAD)
         self._past_lines: np.ndarray | None = None  # the last frame's `thin_lines`
@@ -72,7 +74,11 @@ class FilmRestorer:
     def __call__(self, frames: list[np.ndarray]) -> list[np.ndarray]:
         done = []
         for frame in frames:
-            self._pending.append(self._arrive(frame))
+            arrived = self._arrive(frame)
+            if self._pending and not arrived.cut:
+                last, size = self._pending[-1], (arrived.luma.shape[1], arrived.luma.shape[0])
+                last.to_next, arrived.to_previous = self._aligner(last.small, arrived.small, size)
+            self._pending.append(arrived)
             if len(self._pending) > LOOKAHEAD:
                 done.append(self._restore_due())
         return done
@@ -94,30 +100,29 @@ class FilmRestorer:
         self.cuts += cut
         luma = cv2.cvtColor(rgb.astype(np.float32), cv2.COLOR_RGB2GRAY)
         lines = thin_lines(luma) if self.options.scratches else None
-        return _Frame(rgb, luma, FlowAligner.small(luma), cut, lines, None if lines is None else column_profile(lines))
+        return _Frame(rgb, luma, self._aligner.small(luma), cut, lines, None if lines is None else column_profile(lines))
 
     def _restore_due(self) -> np.ndarray:
         frame = self._pending.popleft()
         if frame.cut:
             self._previous = None
             self._past_profiles.clear()
-        following = self._pending[0] if self._pending and not self._pending[0].cut else None
-        to_next = None
-        if following is not None:
-            size = frame.luma.shape[1], frame.luma.shape[0]
-            to_next, following.to_previous = self._aligner(frame.small, following.small, size)
+            self._tone.reset()
+        ahead = self._shot_ahead()
+        following, to_next = (ahead[0], frame.to_next) if ahead else (None, None)
         options, luma = self.options, frame.luma
         previous = upcoming = None
         if self._previous is not None:
             previous = frame.to_previous.warp(self._previous), frame.to_previous.reliable
-            if options.flicker_memory > 0:
-                luma = match_tone(luma, previous[0], _tone_weight(luma, *previous), options.flicker_memory)
+        if self._tone.memory > 0:
+            luma = self._tone(luma, previous, self._aligned_ahead(frame, ahead))
+        if previous is not None:
             previous = _matched(previous, luma)
         if following is not None:
             upcoming = _matched((to_next.warp(following.luma), to_next.reliable), luma)
             self._noise = grain_noise(luma[::2, ::2], upcoming[0][::2, ::2], upcoming[1][::2, ::2]) or self._noise
         if options.scratches:
-            shot = [f.profile for f in self._shot_ahead()]
+            shot = [f.profile for f in ahead]
             profiles = [*self._past_profiles, frame.profile, *shot]
             along_motion = None if self._previous is None else column_profile(frame.to_previous.warp(self._past_lines))
             luma = remove_scratches(luma, scratch_columns(profiles, len(self._past_profiles), along_motion))
@@ -133,6 +138,15 @@ class FilmRestorer:
         self._previous = luma
         return _with_luma(frame.rgb, frame.luma, luma)
 
+    @staticmethod
+    def _aligned_ahead(frame: _Frame, ahead: list[_Frame]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The look-ahead frames of the shot as decoded, each aligned onto `frame` (image, reliability)."""
+        aligned, alignment = [], None
+        for step, later in zip([frame, *ahead], ahead):
+            alignment = step.to_next if alignment is None else alignment.then(step.to_next)
+            aligned.append((alignment.warp(later.luma), alignment.reliable))
+        return aligned
+
     def _shot_ahead(self) -> list[_Frame]:
         """The look-ahead frames that belong to the due frame's shot."""
         ahead = []
@@ -147,7 +161,7 @@ def _matched(aligned: tuple[np.ndarray, np.ndarray], luma: np.ndarray) -> tuple[
     """An aligned neighbour (image, reliability) with the tone of `luma`: compared with it, only defects
     and motion differ, not flicker."""
     image, reliable = aligned
-    return match_tone(image, luma, _tone_weight(image, luma, reliable), 1.0), reliable
+    return match_tone(image, luma, reliable), reliable
 
 
 def _global_tone(image: np.ndarray, like: np.ndarray) -> np.ndarray:
@@ -156,13 +170,6 @@ def _global_tone(image: np.ndarray, like: np.ndarray) -> np.ndarray:
     like_mean, like_std = cv2.meanStdDev(like)
     gain = like_std[0, 0] / max(std[0, 0], 1e-3)
     return ((image - mean[0, 0]) * gain + like_mean[0, 0]).astype(np.float32)
-
-
-def _tone_weight(luma: np.ndarray, reference: np.ndarray, reliable: np.ndarray) -> np.ndarray:
-    """Where `reference` shows the same scene as `luma`, tone aside: reliable flow, no large local change."""
-    diff = cv2.blur(reference - luma, (5, 5))
-    typical = float(np.median(diff[::4, ::4]))
-    return reliable * (np.abs(diff - typical) < _TONE_OUTLIER)
 
 
 def _with_luma(rgb: np.ndarray, old: np.ndarray, new: np.ndarray) -> np.ndarray:

@@ -7,7 +7,10 @@ median down each column of a horizontal band is the band's column profile: a scr
 there, texture and grain average away. A column is a scratch where its profile is strong in this
 frame, in three quarters of the bands (it runs down the frame, slanted or wandering a little), and
 weaker but present within a few columns in the neighbouring frames (it persists). Scratch columns
-are then filled row by row from either side, so only their own few pixels change.
+are then filled row by row from either side, so only their own few pixels change. Nothing within
+two top-hat widths of the left and right edges is a scratch: the gate's edge and the frame line
+sit there, dark bars and lines that persist like scratches, and filling them band by band (some
+bands one frame, others the next) would smear black into the picture and make the edge flicker.
 """
 from __future__ import annotations
 
@@ -70,16 +73,17 @@ def scratch_columns(profiles: list[np.ndarray], index: int, along_motion: np.nda
             line |= _widen(line, 3) & allowed
         widened |= line
     widened = _widen(widened, 3)  # and the soft rims
-    return widened & ~_runs_wider_than(widened, _kernel_width(profile.shape[1]))
+    return widened & ~_not_scratches(widened, _kernel_width(profile.shape[1]))
 
 
-def _runs_wider_than(columns: np.ndarray, width: int) -> np.ndarray:
-    """The runs of True along each row of `columns` longer than `width` (not thin lines)."""
-    wide = np.zeros_like(columns)
+def _not_scratches(columns: np.ndarray, width: int) -> np.ndarray:
+    """The runs of True along each row of `columns` longer than `width` (not thin lines), and those
+    within two `width`s of the left or right edge (the gate's edges)."""
+    out, margin = np.zeros_like(columns), 2 * width
     for row, line in enumerate(columns):
         for start, end in _runs(line):
-            wide[row, start:end] = end - start > width
-    return wide
+            out[row, start:end] = end - start > width or start < margin or end > len(line) - margin
+    return out
 
 
 def _runs(line: np.ndarray) -> zip:
