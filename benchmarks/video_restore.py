@@ -16,7 +16,11 @@ and measured: flicker is the standard deviation of the frame mean luminance arou
 the frames' tone, followed along the flow (`tone_flicker`: camera and gate motion aside); both
 also shot by shot (`flicker_by_shot`): the frame mean also moves when the camera does (the two
 shots from a bouncing truck), which is the scene, not flicker. Spikes are pixels over 30 levels
-brighter or darker than both neighbours aligned along the flow (where it is reliable). The
+brighter or darker than both neighbours aligned along the flow (where it is reliable); the
+neighbours are the nearest distinct frames, for the film before and after alike: the film repeats
+every fifth frame (24 to 30 fps pulldown), and a frame compared with its own copy shows no spike,
+so repeats (found in the film as decoded, by the restorer's own `RepeatDetector`) are stepped over
+and a dusty repeated pair counts on both its frames. The
 measure aligns with a finer flow than restoration affords (DIS "medium" at full size, the same for
 the film before and after): with the restorer's own fast flow on a small copy, most "spikes" of
 the untouched film are people and grass the flow did not follow (a marching column), which no
@@ -43,6 +47,7 @@ from nogan.video.io import FrameReader  # noqa: E402
 from nogan.video.restore import FilmRestorer  # noqa: E402
 from nogan.video.restore.blotches import spikes  # noqa: E402
 from nogan.video.restore.motion import FlowAligner  # noqa: E402
+from nogan.video.restore.repeats import RepeatDetector  # noqa: E402
 from nogan.video.stabilize import is_scene_cut, luma_change, small_luma  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -228,17 +233,40 @@ def by_shot(before: list[np.ndarray], after: list[np.ndarray], cuts: list[int]) 
     return shots
 
 
-def spike_count(frames: list[np.ndarray], cuts: list[int], aligner: FlowAligner) -> int:
-    """Pixels over `SPIKE_LEVELS` brighter or darker than both neighbours aligned by `aligner`, summed over frames."""
+def repeated(frames: list[np.ndarray], cuts: list[int]) -> list[bool]:
+    """Whether each frame repeats the one before (`RepeatDetector`, as the restorer finds them)."""
+    detector = RepeatDetector()
+    return [detector(f.astype(np.float32), t in cuts) for t, f in enumerate(frames)]
+
+
+def distinct_neighbours(repeats: list[bool], cuts: list[int]) -> list[tuple[int, int] | None]:
+    """For each frame, the nearest frames before and after that are not copies of it nor it of them
+    (None where a cut or the film's ends lie between)."""
+    out = []
+    for t in range(len(repeats)):
+        before = t - 1
+        while before >= 0 and repeats[before + 1]:  # frame before + 1 repeats frame before: the same picture
+            before -= 1
+        after = t + 1
+        while after < len(repeats) and repeats[after]:
+            after += 1
+        crossed = any(before < cut <= after for cut in cuts)
+        out.append(None if before < 0 or after >= len(repeats) or crossed else (before, after))
+    return out
+
+
+def spike_count(frames: list[np.ndarray], neighbours: list[tuple[int, int] | None], aligner: FlowAligner) -> int:
+    """Pixels over `SPIKE_LEVELS` brighter or darker than both `neighbours` (`distinct_neighbours`) aligned
+    by `aligner`, summed over frames."""
     total, size = 0, (frames[0].shape[1], frames[0].shape[0])
     small = [aligner.small(f.astype(np.float32)) for f in frames]
-    for t in range(1, len(frames) - 1):
-        if t in cuts or t + 1 in cuts:
+    for t, pair in enumerate(neighbours):
+        if pair is None:
             continue
-        to_before, _ = aligner(small[t], small[t - 1], size)
-        to_after, _ = aligner(small[t], small[t + 1], size)
-        luma = [f.astype(np.float32) for f in frames[t - 1:t + 2]]
-        strength = spikes(luma[1], to_before.warp(luma[0]), to_after.warp(luma[2]))
+        to_before, _ = aligner(small[t], small[pair[0]], size)
+        to_after, _ = aligner(small[t], small[pair[1]], size)
+        before, luma, after = (frames[i].astype(np.float32) for i in (pair[0], t, pair[1]))
+        strength = spikes(luma, to_before.warp(before), to_after.warp(after))
         reliable = np.minimum(to_before.reliable, to_after.reliable) > 0.5
         total += int(((np.abs(strength) > SPIKE_LEVELS) & reliable).sum())
     return total
@@ -250,15 +278,21 @@ def real(path: Path, stills: Path | None) -> dict:
     cuts = shot_cuts(frames)
     before, after = flicker(frames, cuts), flicker(restored, cuts)
     tone_before, tone_after = tone_flicker(frames, cuts), tone_flicker(restored, cuts)
+    repeats = repeated(frames, cuts)
+    neighbours = distinct_neighbours(repeats, cuts)
     fine = FlowAligner(max(frames[0].shape), cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-    spikes_before, spikes_after = spike_count(frames, cuts, fine), spike_count(restored, cuts, fine)
-    fast_before, fast_after = spike_count(frames, cuts, FlowAligner()), spike_count(restored, cuts, FlowAligner())
+    spikes_before, spikes_after = spike_count(frames, neighbours, fine), spike_count(restored, neighbours, fine)
+    fast_before, fast_after = (spike_count(frames, neighbours, FlowAligner()),
+                               spike_count(restored, neighbours, FlowAligner()))
+    # a repeat is output as its original restored: the pairs found stay identical
+    pairs_identical = all(np.array_equal(restored[t], restored[t - 1]) for t in np.flatnonzero(repeats))
     if stills is not None:
         for t in (60, 150, 300):
             if t < len(frames):
                 _save(stills / f"real_{t:03d}.png", [frames[t], restored[t]])
     return {
         "file": path.name, "frames": len(frames), "size": [frames[0].shape[1], frames[0].shape[0]], "cuts": len(cuts),
+        "repeats": int(sum(repeats)), "repeated_pairs_identical": pairs_identical,
         "flicker_before": round(before, 3), "flicker_after": round(after, 3),
         "flicker_reduction": round(1 - after / before, 3),
         "tone_flicker_before": round(tone_before, 3), "tone_flicker_after": round(tone_after, 3),

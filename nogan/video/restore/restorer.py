@@ -5,7 +5,12 @@ Frame t is restored once frames t+1 and t+2 have arrived (`LOOKAHEAD`): dust nee
 frame, a scratch is confirmed by the frames around it. Behind it the restorer keeps only the
 previous restored frame (the grain average lives in it), the flicker trend and two scratch profiles,
 so memory does not grow with the film. Nothing crosses a scene cut: a new shot starts afresh.
-For each frame:
+
+A frame that repeats its predecessor (pulldown, frame-rate conversion; `repeats`) is no neighbour:
+each frame is compared with the nearest distinct frames, the one two ahead when the next is a
+repeat, so dust on a repeated pair is found. A repeat is output as its original restored, the same
+pixels, so the pair stays identical (a pair that differed would itself flicker); frame count and
+rate are kept. For each distinct frame:
 
 0. with `RestoreOptions.photo`, repair it as a photo (`nogan.restore.Restorer`), as it arrives;
 1. align the previous restored frame and the look-ahead frames onto it (`motion`);
@@ -30,6 +35,7 @@ from .flicker import ToneTracker, match_tone
 from .grain import grain_noise, reduce_grain
 from .motion import Alignment, FlowAligner
 from .options import RestoreOptions
+from .repeats import RepeatDetector
 from .scratches import column_profile, remove_scratches, scratch_columns, thin_lines
 
 LOOKAHEAD = 2  # frames that must follow a frame before it is restored
@@ -41,6 +47,7 @@ class _Frame:
     luma: np.ndarray  # its luminance, float32 0-255
     small: np.ndarray  # what its flow is computed on
     cut: bool  # the first frame of a new shot
+    repeat: bool  # the previous frame again (see `repeats`)
     lines: np.ndarray | None  # its `thin_lines`, when scratches are removed
     profile: np.ndarray | None  # their column profile
     to_previous: Alignment | None = None  # the previous frame aligned onto this one, within a shot
@@ -62,12 +69,14 @@ class FilmRestorer:
         self._photo = (photo_restorer or Restorer.from_pretrained()) if options.photo else None
         self.cuts = 0  # scene cuts seen so far (the first frame is not one)
         self._aligner = FlowAligner()
+        self._repeats = RepeatDetector()
         self._tone = ToneTracker(options.flicker_memory)
         self._pending: collections.deque[_Frame] = collections.deque()  # the frame due next and the look-ahead
         self._past_profiles: collections.deque[np.ndarray] = collections.deque(maxlen=LOOKAHEAD)
         self._past_lines: np.ndarray | None = None  # the last frame's `thin_lines`
         self._previous: np.ndarray | None = None  # the last restored luminance of this shot
         self._previous_source: np.ndarray | None = None  # ... and as it was decoded
+        self._last_output: np.ndarray | None = None  # the last frame returned, for a repeat of it
         self._last_small_luma: np.ndarray | None = None
         self._noise = 0.0  # the grain's standard deviation, from the last frame that could tell
 
@@ -100,7 +109,8 @@ class FilmRestorer:
         self.cuts += cut
         luma = cv2.cvtColor(rgb.astype(np.float32), cv2.COLOR_RGB2GRAY)
         lines = thin_lines(luma) if self.options.scratches else None
-        return _Frame(rgb, luma, self._aligner.small(luma), cut, lines, None if lines is None else column_profile(lines))
+        return _Frame(rgb, luma, self._aligner.small(luma), cut, self._repeats(luma, cut), lines,
+                      None if lines is None else column_profile(lines))
 
     def _restore_due(self) -> np.ndarray:
         frame = self._pending.popleft()
@@ -108,8 +118,11 @@ class FilmRestorer:
             self._previous = None
             self._past_profiles.clear()
             self._tone.reset()
+        elif frame.repeat and self._last_output is not None:
+            # the state stays the original's: the copy adds nothing to the grain average or the trends
+            return self._last_output.copy()
         ahead = self._shot_ahead()
-        following, to_next = (ahead[0], frame.to_next) if ahead else (None, None)
+        following, to_next = self._next_distinct(frame, ahead)
         options, luma = self.options, frame.luma
         previous = upcoming = None
         if self._previous is not None:
@@ -122,7 +135,7 @@ class FilmRestorer:
             upcoming = _matched((to_next.warp(following.luma), to_next.reliable), luma)
             self._noise = grain_noise(luma[::2, ::2], upcoming[0][::2, ::2], upcoming[1][::2, ::2]) or self._noise
         if options.scratches:
-            shot = [f.profile for f in ahead]
+            shot = [f.profile for f in ahead if not f.repeat]
             profiles = [*self._past_profiles, frame.profile, *shot]
             along_motion = None if self._previous is None else column_profile(frame.to_previous.warp(self._past_lines))
             luma = remove_scratches(luma, scratch_columns(profiles, len(self._past_profiles), along_motion))
@@ -136,11 +149,24 @@ class FilmRestorer:
         self._previous_source = frame.luma
         luma = reduce_grain(luma, previous, upcoming, self._noise, options.grain_strength)
         self._previous = luma
-        return _with_luma(frame.rgb, frame.luma, luma)
+        self._last_output = _with_luma(frame.rgb, frame.luma, luma)
+        return self._last_output
+
+    @staticmethod
+    def _next_distinct(frame: _Frame, ahead: list[_Frame]) -> tuple[_Frame | None, Alignment | None]:
+        """The first look-ahead frame of the shot that is no repeat, and its alignment onto `frame`
+        (through the repeats before it); None, None if the look-ahead holds none."""
+        alignment = None
+        for step, later in zip([frame, *ahead], ahead):
+            alignment = step.to_next if alignment is None else alignment.then(step.to_next)
+            if not later.repeat:
+                return later, alignment
+        return None, None
 
     @staticmethod
     def _aligned_ahead(frame: _Frame, ahead: list[_Frame]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The look-ahead frames of the shot as decoded, each aligned onto `frame` (image, reliability)."""
+        """The look-ahead frames of the shot as decoded, each aligned onto `frame` (image, reliability).
+        Repeats stay: the tone trend is counted in frames shown, and a repeat is shown."""
         aligned, alignment = [], None
         for step, later in zip([frame, *ahead], ahead):
             alignment = step.to_next if alignment is None else alignment.then(step.to_next)
