@@ -42,19 +42,17 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.film_spikes import distinct_neighbours, repeated, spike_count  # noqa: E402
 from nogan.video import RestoreOptions, colorize_video, probe  # noqa: E402
 from nogan.video.io import FrameReader  # noqa: E402
 from nogan.video.restore import FilmRestorer  # noqa: E402
-from nogan.video.restore.blotches import spikes  # noqa: E402
 from nogan.video.restore.motion import FlowAligner  # noqa: E402
-from nogan.video.restore.repeats import RepeatDetector  # noqa: E402
 from nogan.video.stabilize import is_scene_cut, luma_change, small_luma  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 PICTURE = REPO / "examples" / "grace_hopper.jpg"
 REAL_FILM = REPO.parent / "shared" / "data" / "old_film" / "a_bomb_blast_effects_excerpt.mp4"
 SIZE = (854, 480)
-SPIKE_LEVELS = 30.0  # what counts as a single-frame spike in the real-film measure
 TREND_SIGMA = 4.0  # frames: the slow trend flicker is measured around
 OBJECT_LEVEL = 245  # the fast square's level
 
@@ -231,45 +229,6 @@ def by_shot(before: list[np.ndarray], after: list[np.ndarray], cuts: list[int]) 
             shots.append({"frames": [start, end], **{name: round(value, 3) for name, value in zip(
                 ("flicker_before", "flicker_after", "tone_flicker_before", "tone_flicker_after"), figures)}})
     return shots
-
-
-def repeated(frames: list[np.ndarray], cuts: list[int]) -> list[bool]:
-    """Whether each frame repeats the one before (`RepeatDetector`, as the restorer finds them)."""
-    detector = RepeatDetector()
-    return [detector(f.astype(np.float32), t in cuts) for t, f in enumerate(frames)]
-
-
-def distinct_neighbours(repeats: list[bool], cuts: list[int]) -> list[tuple[int, int] | None]:
-    """For each frame, the nearest frames before and after that are not copies of it nor it of them
-    (None where a cut or the film's ends lie between)."""
-    out = []
-    for t in range(len(repeats)):
-        before = t - 1
-        while before >= 0 and repeats[before + 1]:  # frame before + 1 repeats frame before: the same picture
-            before -= 1
-        after = t + 1
-        while after < len(repeats) and repeats[after]:
-            after += 1
-        crossed = any(before < cut <= after for cut in cuts)
-        out.append(None if before < 0 or after >= len(repeats) or crossed else (before, after))
-    return out
-
-
-def spike_count(frames: list[np.ndarray], neighbours: list[tuple[int, int] | None], aligner: FlowAligner) -> int:
-    """Pixels over `SPIKE_LEVELS` brighter or darker than both `neighbours` (`distinct_neighbours`) aligned
-    by `aligner`, summed over frames."""
-    total, size = 0, (frames[0].shape[1], frames[0].shape[0])
-    small = [aligner.small(f.astype(np.float32)) for f in frames]
-    for t, pair in enumerate(neighbours):
-        if pair is None:
-            continue
-        to_before, _ = aligner(small[t], small[pair[0]], size)
-        to_after, _ = aligner(small[t], small[pair[1]], size)
-        before, luma, after = (frames[i].astype(np.float32) for i in (pair[0], t, pair[1]))
-        strength = spikes(luma, to_before.warp(before), to_after.warp(after))
-        reliable = np.minimum(to_before.reliable, to_after.reliable) > 0.5
-        total += int(((np.abs(strength) > SPIKE_LEVELS) & reliable).sum())
-    return total
 
 
 def real(path: Path, stills: Path | None) -> dict:

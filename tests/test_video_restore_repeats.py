@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from test_video_restore import SIZE, pan, restore, texture
+from test_video_restore import pan, restore, texture
 
 from nogan.video.restore.repeats import RepeatDetector
 
