@@ -20,8 +20,8 @@ brighter or darker than both neighbours aligned along the flow (where it is reli
 neighbours are the nearest distinct frames, for the film before and after alike: the film repeats
 every fifth frame (24 to 30 fps pulldown), and a frame compared with its own copy shows no spike,
 so repeats (found in the film as decoded, by the restorer's own `RepeatDetector`) are stepped over
-and a dusty repeated pair counts on both its frames. The
-measure aligns with a finer flow than restoration affords (DIS "medium" at full size, the same for
+and a dusty repeated pair counts on both its frames (`repeats`: how many were found;
+`repeated_pairs_identical`: whether every pair is still identical after restoration). The measure aligns with a finer flow than restoration affords (DIS "medium" at full size, the same for
 the film before and after): with the restorer's own fast flow on a small copy, most "spikes" of
 the untouched film are people and grass the flow did not follow (a marching column), which no
 restoration should remove; that coarser count is kept as `spikes_fast_flow_*`.
