@@ -21,8 +21,9 @@ neighbours are the nearest distinct frames, for the film before and after alike:
 every fifth frame (24 to 30 fps pulldown), and a frame compared with its own copy shows no spike,
 so repeats (found in the film as decoded, by the restorer's own `RepeatDetector`) are stepped over
 and a dusty repeated pair counts on both its frames (`repeats`: how many were found;
-`repeated_pairs_identical`: whether every pair is still identical after restoration). The measure aligns with a finer flow than restoration affords (DIS "medium" at full size, the same for
-the film before and after): with the restorer's own fast flow on a small copy, most "spikes" of
+`repeated_pairs_identical`: whether every pair is still identical after restoration). The measure
+aligns with a finer flow than restoration affords (DIS "medium" at full size, the same for the film
+before and after): with the restorer's own fast flow on a small copy, most "spikes" of
 the untouched film are people and grass the flow did not follow (a marching column), which no
 restoration should remove; that coarser count is kept as `spikes_fast_flow_*`.
 Speed: seconds per frame of `FilmRestorer` alone at 854x480, and of `colorize_video` with and
