@@ -138,6 +138,22 @@ def test_restorer_fills_wide_damage_with_the_given_network(monkeypatch):
     assert np.array_equal(repaired[:25], clean[:25])
 
 
+def test_from_pretrained_corrects_fsr_with_the_packaged_fill_loaded_lazily_and_shared():
+    restorer = Restorer.from_pretrained(device="cpu", precision="fp32")
+    net = restorer._get_fill_net()
+    assert isinstance(net, FillNet) and not net.training
+    assert Restorer.from_pretrained(device="cpu", precision="fp32")._get_fill_net() is net
+    assert Restorer.from_pretrained(device="cpu", fill_net=None)._get_fill_net() is None
+    with pytest.raises(ValueError, match="fill_net"):
+        Restorer.from_pretrained(fill_net="fsr")
+    clean = photo()
+    holes = np.zeros(clean.shape, np.uint8)
+    cv2.line(holes, (10, 60), (118, 70), 1, 11)
+    damaged = np.where(holes, 250, clean).astype(np.uint8)
+    fsr, learned = inpaint(damaged, holes), inpaint(damaged, holes, fill_net=net)
+    assert np.array_equal(learned[holes == 0], damaged[holes == 0]) and not np.array_equal(learned, fsr)
+
+
 # -- procedural holes, training data and the training subcommands ------------------------------
 
 def test_training_input_is_the_default_repair_of_the_drawn_holes(tmp_path, monkeypatch):

@@ -24,6 +24,7 @@ from torch import nn
 from ..models.grey_unet import STAGE_ENDS, GreyUNet
 from ..weights.state_dict import load_strict
 
+BUNDLED = Path(__file__).parent / "weights" / "fill"
 WEIGHTS_NAME = "model.safetensors"
 CONFIG_NAME = "config.json"
 FORMAT = "nogan-fill"
@@ -91,10 +92,9 @@ def save_fill_net(net: FillNet, folder: str | Path, name: str = "fill", dtype: t
     return folder
 
 
-def load_fill_net(path: str | Path) -> FillNet:
-    """A FillNet from a folder in the format above, fp32, eval mode. None is bundled: on held-out
-    photos it filled wide holes slightly worse than FSR (see training/recipes/fill.sh)."""
-    folder = Path(path)
+def load_fill_net(path: str | Path | None = None) -> FillNet:
+    """A FillNet from a folder in the format above (None: the bundled weights), fp32, eval mode."""
+    folder = BUNDLED if path is None else Path(path)
     config_path = folder / CONFIG_NAME
     try:
         raw = json.loads(config_path.read_text())

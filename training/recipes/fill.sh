@@ -13,6 +13,13 @@
 # took ~1 s (EPOCHS=11: about 2,200 steps, ~40 min); on a GPU use --workers for the FSR fills,
 # raise EPOCHS and drop OMP_NUM_THREADS.
 #
+# Measured (evaluate-fill, all 180 held-out photos, wide scratches 3-15 px and blobs up to ~20 px,
+# means over images): PSNR / SSIM in the holes / SSIM in an 8-px band around them
+#   Telea 21.93 / 0.559 / 0.832, FSR (repair without a network) 23.14 / 0.600 / 0.849,
+#   FSR + FillNet (this recipe, step 2222, 40 min) 23.97 / 0.624 / 0.858.
+# It beats FSR, so it is bundled (nogan/restore/weights/fill, from $OUT) and Restorer.from_pretrained
+# uses it by default.
+#
 # Usage: bash training/recipes/fill.sh [run dir]   (from the repository root)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
