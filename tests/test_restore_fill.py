@@ -15,8 +15,9 @@ from nogan.restore import Restorer, inpaint
 from nogan.restore.damage_net import DamageNet, DamageNetConfig
 from nogan.restore.fill import learned_fill
 from nogan.restore.fill_net import FillNet, FillNetConfig, load_fill_net, save_fill_net
-from nogan.restore.repair import TELEA_RADIUS, wide_part
+from nogan.restore.repair import TELEA_RADIUS, wide_part, wide_regions
 from training.cli import main as training_main
+from training.fill import data as fill_data
 from training.fill.masks import wide_holes
 
 
@@ -48,11 +49,13 @@ def white_fill_net() -> FillNet:
 
 # -- the network and its windowed inference -----------------------------------------------------
 
-def test_fill_net_keeps_known_pixels_and_checks_shapes():
+def test_fill_net_starts_at_its_input_corrects_only_holes_and_checks_shapes():
     net = tiny_fill_net()
     image = torch.rand(2, 1, 32, 48)
     holes = (torch.rand(2, 1, 32, 48) > 0.7).float()
     with torch.no_grad():
+        assert torch.equal(net(image, holes), image)  # untrained: FSR's fill comes back as it is
+        torch.nn.init.normal_(net.head.weight, std=1.0)
         out = net(image, holes)
     assert out.shape == image.shape and 0 <= out.min() and out.max() <= 1
     assert torch.equal(out[holes == 0], image[holes == 0])
@@ -98,6 +101,15 @@ def test_save_and_load_round_trip(tmp_path):
 
 # -- repair: Telea for thin defects, the network for wide ones ----------------------------------
 
+def test_repair_with_an_untrained_network_is_the_fsr_default():
+    clean = photo()
+    holes = np.zeros(clean.shape, np.uint8)
+    cv2.line(holes, (10, 60), (118, 70), 1, 13)
+    cv2.circle(holes, (30, 20), 9, 1, -1)
+    damaged = np.where(holes, 250, clean).astype(np.uint8)
+    assert np.array_equal(inpaint(damaged, holes, fill_net=tiny_fill_net()), inpaint(damaged, holes))
+
+
 def test_repair_gives_wide_regions_to_the_network_and_thin_ones_to_telea():
     clean = photo()
     holes = np.zeros(clean.shape, np.uint8)
@@ -126,7 +138,37 @@ def test_restorer_fills_wide_damage_with_the_given_network(monkeypatch):
     assert np.array_equal(repaired[:25], clean[:25])
 
 
-# -- procedural holes and the training subcommands ----------------------------------------------
+def test_from_pretrained_corrects_fsr_with_the_packaged_fill_loaded_lazily_and_shared():
+    restorer = Restorer.from_pretrained(device="cpu", precision="fp32")
+    net = restorer._get_fill_net()
+    assert isinstance(net, FillNet) and not net.training
+    assert Restorer.from_pretrained(device="cpu", precision="fp32")._get_fill_net() is net
+    assert Restorer.from_pretrained(device="cpu", fill_net=None)._get_fill_net() is None
+    with pytest.raises(ValueError, match="fill_net"):
+        Restorer.from_pretrained(fill_net="fsr")
+    clean = photo()
+    holes = np.zeros(clean.shape, np.uint8)
+    cv2.line(holes, (10, 60), (118, 70), 1, 11)
+    damaged = np.where(holes, 250, clean).astype(np.uint8)
+    fsr, learned = inpaint(damaged, holes), inpaint(damaged, holes, fill_net=net)
+    assert np.array_equal(learned[holes == 0], damaged[holes == 0]) and not np.array_equal(learned, fsr)
+
+
+# -- procedural holes, training data and the training subcommands ------------------------------
+
+def test_training_input_is_the_default_repair_of_the_drawn_holes(tmp_path, monkeypatch):
+    holes = np.zeros((48, 48), bool)
+    holes[20:32, 4:44] = True
+    holes[5:7, 5:30] = True  # thin: Telea's, not the network's
+    monkeypatch.setattr(fill_data, "wide_holes", lambda h, w, rng: holes)
+    Image.fromarray(photo(64, 80)).convert("RGB").save(tmp_path / "a.png")
+    filled, truth, regions = fill_data.FillPairs([tmp_path / "a.png"], 48)[(0, 7)]
+    assert filled.shape == truth.shape == regions.shape == (1, 48, 48)
+    grey = (truth[0] * 255).round().byte().numpy()
+    torch.testing.assert_close(filled[0], torch.from_numpy(inpaint(grey, holes)).float() / 255, rtol=0, atol=1e-6)
+    assert np.array_equal(regions[0].numpy().astype(np.uint8), wide_regions(holes.astype(np.uint8)))
+    assert not regions[0, 5:7].any() and regions[0, 24:28, 10:40].all()
+
 
 def test_wide_holes_are_wide_and_leave_surroundings():
     for seed in range(6):

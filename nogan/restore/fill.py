@@ -1,6 +1,6 @@
-"""Filling holes with FillNet, window by window, so memory stays bounded on big scans and the cost
+"""Correcting the FSR fill of holes with FillNet, window by window, so memory stays bounded on big scans and the cost
 follows the damage: the picture is cut into `tile`-pixel windows, and only windows with holes run,
-each with `context` pixels of surroundings on every side. Colour pictures are filled channel by
+each with `context` pixels of surroundings on every side. Colour pictures are corrected channel by
 channel (each channel is a grey picture to the network), as one batch per window.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ CONTEXT = 32  # px around a window's core that the network sees; holes are fille
 @torch.no_grad()
 def learned_fill(net: FillNet, image: np.ndarray, holes: np.ndarray, *, tile: int = TILE,
                  context: int = CONTEXT) -> np.ndarray:
-    """Fill the pixels where `holes` is true by `net`.
+    """Correct by `net` the pixels where `holes` is true, which `image` holds filled by FSR.
 
     `image`: (H, W) or (H, W, 3) uint8; `holes`: (H, W) bool. Returns a new array like `image`;
     every pixel outside the holes is unchanged. Runs on the network's device, in fp32.

@@ -1,9 +1,11 @@
-"""FillNet: a small U-Net that fills holes in a grey photo from their surroundings (learned inpainting).
+"""FillNet: a small U-Net that corrects a classical fill of holes in a grey photo (learned inpainting).
 
 The network is `nogan.models.grey_unet.GreyUNet` over two planes: the grey picture in [0, 1] with
-the holes blanked to 0, and the hole mask (1 in a hole). Its one output plane, through a sigmoid,
-is the picture it proposes; the result keeps every known pixel exactly and takes the proposal only
-inside the holes, so the network is asked for nothing but the missing pixels.
+its holes already filled by frequency-selective reconstruction (FSR, what `repair.inpaint` does
+without a network), and the hole mask (1 in a hole). Its one output plane is a residual added to
+that fill inside the holes only; known pixels are kept exactly. The residual head starts at zero,
+so an untrained network returns FSR's fill and training moves away from it only where the loss
+says so.
 
 Folder format: `config.json` `{"format": "nogan-fill", "name": str, "model": FillNetConfig fields}`
 and `model.safetensors` (fp16 or fp32, our module names).
@@ -17,10 +19,12 @@ from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
+from torch import nn
 
 from ..models.grey_unet import STAGE_ENDS, GreyUNet
 from ..weights.state_dict import load_strict
 
+BUNDLED = Path(__file__).parent / "weights" / "fill"
 WEIGHTS_NAME = "model.safetensors"
 CONFIG_NAME = "config.json"
 FORMAT = "nogan-fill"
@@ -58,20 +62,22 @@ class FillNetConfig:
 
 
 class FillNet(GreyUNet):
-    """(image, holes) -> image with the holes filled; all (N, 1, H, W) float, image in [0, 1],
-    holes 1 where a pixel is missing and 0 where it is known (values between blend), H and W
-    multiples of `config.stride` (`repair` pads). Pixels where holes is 0 come back unchanged."""
+    """(filled, holes) -> filled corrected in the holes; all (N, 1, H, W) float: `filled` the
+    picture in [0, 1] with its holes filled by FSR, holes 1 where a pixel was missing and 0 where it
+    is known (values between blend), H and W multiples of `config.stride` (`fill` pads). The result
+    is in [0, 1]; pixels where holes is 0 come back unchanged."""
 
     def __init__(self, config: FillNetConfig = FillNetConfig()):
         super().__init__(config.depth, config.decoder_channels, config.fine_channels, in_channels=2)
         self.config = config
+        nn.init.zeros_(self.head.weight)  # no correction at first: the output is FSR's fill
+        nn.init.zeros_(self.head.bias)
 
-    def forward(self, image: torch.Tensor, holes: torch.Tensor) -> torch.Tensor:
-        if holes.shape != image.shape:
-            raise ValueError(f"holes of shape {tuple(holes.shape)} must match image of shape {tuple(image.shape)}")
-        known = image * (1 - holes)
-        proposal = torch.sigmoid(super().forward(torch.cat([known, holes], 1)))
-        return known + proposal * holes
+    def forward(self, filled: torch.Tensor, holes: torch.Tensor) -> torch.Tensor:
+        if holes.shape != filled.shape:
+            raise ValueError(f"holes of shape {tuple(holes.shape)} must match filled of shape {tuple(filled.shape)}")
+        residual = super().forward(torch.cat([filled, holes], 1))
+        return (filled + residual * holes).clamp(0, 1)
 
 
 def save_fill_net(net: FillNet, folder: str | Path, name: str = "fill", dtype: torch.dtype = torch.float16) -> Path:
@@ -86,10 +92,9 @@ def save_fill_net(net: FillNet, folder: str | Path, name: str = "fill", dtype: t
     return folder
 
 
-def load_fill_net(path: str | Path) -> FillNet:
-    """A FillNet from a folder in the format above, fp32, eval mode. None is bundled: on held-out
-    photos it filled wide holes slightly worse than FSR (see training/recipes/fill.sh)."""
-    folder = Path(path)
+def load_fill_net(path: str | Path | None = None) -> FillNet:
+    """A FillNet from a folder in the format above (None: the bundled weights), fp32, eval mode."""
+    folder = BUNDLED if path is None else Path(path)
     config_path = folder / CONFIG_NAME
     try:
         raw = json.loads(config_path.read_text())

@@ -2,12 +2,12 @@
 
 Thin defects are filled by Telea's fast-marching inpainting, which is exact enough a few pixels
 from known ones. Across wide defects it smears the border inward, so the regions with pixels more
-than `THIN_RADIUS` from the defect's edge are filled again: by a learned fill (`FillNet`, run in
-windows around the holes by `fill.learned_fill`) when one is given, else by frequency-selective
-reconstruction (`cv2.xphoto`, FSR), which continues texture and edges from around the hole, each
-wide region in its own crop. Either way the cost follows the damage, not the picture. FSR comes
-with opencv-contrib; where another OpenCV wheel shadows it, wide defects keep Telea's fill (with a
-warning).
+than `THIN_RADIUS` from the defect's edge are filled again by frequency-selective reconstruction
+(`cv2.xphoto`, FSR), which continues texture and edges from around the hole, each wide region in
+its own crop; a learned fill (`FillNet`), when one is given, then corrects FSR's fill there, in
+windows around the regions (`fill.learned_fill`). Either way the cost follows the damage, not the
+picture. FSR comes with opencv-contrib; where another OpenCV wheel shadows it, wide defects keep
+Telea's fill (with a warning), which a FillNet was not trained to correct.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def inpaint(image: np.ndarray, mask: np.ndarray, fill_net: FillNet | None = None
     """Fill the pixels where `mask` is true from the pixels around them.
 
     `image`: (H, W) or (H, W, 3) uint8; `mask`: (H, W) bool (or 0/non-zero). `fill_net`: fills the
-    wide regions (None: FSR does). Returns a new array like `image`; every pixel outside the mask
+    wide regions' FSR fill (None: FSR's fill stays). Returns a new array like `image`; every pixel outside the mask
     is unchanged.
     """
     image = np.asarray(image)
@@ -53,20 +53,28 @@ def wide_part(holes: np.ndarray) -> np.ndarray:
     return inner.astype(np.uint8)
 
 
+def wide_regions(holes: np.ndarray) -> np.ndarray:
+    """The pixels of `holes` (uint8 0/1) filled again after Telea, uint8 0/1: the wide part and the
+    rim of the thin fill around it, where Telea's smear starts."""
+    rim = cv2.dilate(wide_part(holes), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * THIN_RADIUS + 1,) * 2))
+    return rim & holes
+
+
 def _refill_wide(filled: np.ndarray, holes: np.ndarray, fill_net: FillNet | None) -> None:
-    """Fill each wide region of `holes` in `filled` (in place) again, by `fill_net` or FSR."""
-    inner = wide_part(holes)
-    if not inner.any() or (fill_net is None and not _have_fsr()):
+    """Fill the wide regions of `holes` in `filled` (in place) again by FSR, then correct them by `fill_net`."""
+    regions = wide_regions(holes)
+    if not regions.any():
         return
-    # the wide part and the rim of the thin fill around it, where Telea's smear starts, are re-created
-    rim = cv2.dilate(inner, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * THIN_RADIUS + 1,) * 2))
-    regions = rim & holes
+    if _have_fsr():
+        _fsr_fill(filled, regions)
     if fill_net is not None:
-        missing = regions.astype(bool)
-        filled[missing] = learned_fill(fill_net, filled, missing)[missing]
-        return
+        filled[:] = learned_fill(fill_net, filled, regions.astype(bool))
+
+
+def _fsr_fill(filled: np.ndarray, regions: np.ndarray) -> None:
+    """Fill each connected region of `regions` (uint8 0/1) in `filled` (in place) by FSR, in its own crop."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(regions, connectivity=8)
-    height, width = holes.shape
+    height, width = regions.shape
     for label in range(1, count):
         x, y, w, h = stats[label, :4]
         x0, y0 = max(0, x - FSR_MARGIN), max(0, y - FSR_MARGIN)

@@ -24,7 +24,7 @@ from .damage import DamageNet, detect_damage, load_damage_net
 from .damage_net import BUNDLED as BUNDLED_DAMAGE
 from .damage_net import CONFIG_NAME, WEIGHTS_NAME
 from .denoise import Denoiser, estimate_noise
-from .fill_net import FillNet
+from .fill_net import FillNet, load_fill_net
 from .repair import inpaint
 from .sharpen import sharpen as sharpen_luma
 from .tone import remove_cast, restore_contrast
@@ -70,6 +70,11 @@ def _load_damage_net(source: str, device: torch.device) -> DamageNet:
     if not (folder / CONFIG_NAME).is_file():
         raise WeightsUnavailableError(f"{folder} holds no {CONFIG_NAME}: not a damage model folder")
     return load_damage_net(folder).to(device)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_fill_net(device: torch.device) -> FillNet:
+    return load_fill_net().to(device)  # the bundled one
 
 
 @functools.lru_cache(maxsize=4)
@@ -139,12 +144,15 @@ class Restorer:
     def __init__(self, damage_net: DamageNet | None = None, denoiser: Denoiser | None = None,
                  upscaler: Upscaler | None = None, device: str | torch.device | None = None,
                  precision: str | None = None, max_pixels: int = DEFAULT_MAX_PIXELS, *,
-                 fill_net: FillNet | None = None, source: str | None = None):
+                 fill_net: FillNet | str | None = None, source: str | None = None):
         """Use in-memory models; `from_pretrained` passes a `source` to load the damage model
         lazily instead. A denoiser or upscaler not given is the packaged one, loaded when needed.
-        `fill_net`: a learned fill for wide damage (`nogan.restore.fill_net`); None: FSR fills it."""
+        `fill_net`: the learned correction of FSR's fill of wide damage (`nogan.restore.fill_net`),
+        "packaged" for the bundled one (loaded when needed), or None: FSR's fill stays."""
         if (damage_net is None) == (source is None):
             raise ValueError("pass either a damage_net or a source, not both or neither")
+        if isinstance(fill_net, str) and fill_net != "packaged":
+            raise ValueError(f"fill_net={fill_net!r} must be a FillNet, 'packaged' or None")
         self.device = resolve_device(device)
         self.precision = resolve_precision(precision, self.device)
         self.max_pixels = max_pixels
@@ -152,14 +160,15 @@ class Restorer:
         self._damage_net = None if damage_net is None else damage_net.to(self.device).eval()
         self._denoiser = denoiser
         self._upscaler = upscaler
-        self._fill_net = None if fill_net is None else fill_net.to(self.device).eval()
+        self._fill_net = fill_net if fill_net is None or isinstance(fill_net, str) else fill_net.to(self.device).eval()
         self._last_damage: tuple[bytes, np.ndarray] | None = None  # (the picture's digest, its mask)
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | Path = "restore", device: str | torch.device | None = None,
                         precision: str | None = None, max_pixels: int = DEFAULT_MAX_PIXELS, *,
-                        fill_net: FillNet | None = None) -> "Restorer":
-        """A restorer with a known model name, a local folder or a Hub repo id; `fill_net` as in `__init__`.
+                        fill_net: FillNet | str | None = "packaged") -> "Restorer":
+        """A restorer with a known model name, a local folder or a Hub repo id; `fill_net` as in
+        `__init__` (by default the bundled learned fill).
 
         Nothing is loaded until the first picture; loaded models are shared between restorers of
         the same model, device and precision.
@@ -200,7 +209,7 @@ class Restorer:
         if repair:
             holes = repair_mask(self._find_damage(luminance(pixels)))
             with self._memory_guard("filling the damage in this picture", "a smaller picture"):
-                pixels = inpaint(pixels, holes, self._fill_net)
+                pixels = inpaint(pixels, holes, self._get_fill_net())
         if strength:
             sigma = strength * estimate_noise(luminance(pixels))
             if sigma >= MIN_SIGMA:
@@ -243,6 +252,11 @@ class Restorer:
         mask.setflags(write=False)
         self._last_damage = digest, mask
         return mask
+
+    def _get_fill_net(self) -> FillNet | None:
+        if isinstance(self._fill_net, str):  # "packaged"
+            self._fill_net = _load_fill_net(self.device)
+        return self._fill_net
 
     def _get_denoiser(self) -> Denoiser:
         if self._denoiser is None:

@@ -1,5 +1,5 @@
 """`evaluate-fill`: how well wide holes are filled, by OpenCV's Telea, by the repair default (Telea,
-FSR over the wide regions) and by the repair with a FillNet over the wide regions.
+FSR over the wide regions) and by the repair with a FillNet correcting FSR over the wide regions.
 
 Held-out photo i is aged like the training crops and holed by `wide_holes(extras=False)` (wide
 scratches 3-15 px, blobs up to ~20 px) drawn with seed (seed, i), so every model is scored on the
@@ -19,7 +19,6 @@ import torch
 from PIL import Image
 from skimage.metrics import structural_similarity
 
-from nogan.restore.fill import learned_fill
 from nogan.restore.fill_net import FillNet, load_fill_net
 from nogan.restore.repair import TELEA_RADIUS, inpaint
 
@@ -72,10 +71,9 @@ def methods(net: FillNet | None) -> dict[str, Method]:
 
 
 def learned_psnr(net: FillNet, samples: list[Sample]) -> float:
-    """Mean PSNR in the holes of `net` filling every hole alone (no Telea), eval mode (left so)."""
+    """Mean PSNR in the holes of `repair.inpaint` with `net`, eval mode (left so)."""
     net.eval()
-    return float(np.mean([psnr(learned_fill(net, np.where(holes, 0, grey).astype(np.uint8), holes)[holes],
-                               grey[holes]) for grey, holes in samples]))
+    return float(np.mean([psnr(inpaint(grey, holes, fill_net=net)[holes], grey[holes]) for grey, holes in samples]))
 
 
 def contact_sheet(rows: list[list[np.ndarray]], path: str | Path) -> None:

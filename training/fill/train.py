@@ -1,5 +1,5 @@
-"""`train-fill`: FillNet on procedural wide holes; L1 in the holes plus L1 of the image gradients
-there (edges continued, not smeared), AdamW, one-cycle schedule.
+"""`train-fill`: FillNet learns to correct FSR's fill of procedural wide holes; L1 in the holes plus
+L1 of the image gradients there (edges continued, not smeared), AdamW, one-cycle schedule.
 
 Writes `<run>/ckpt_<step>.pt`, `<run>/log.csv` (losses; PSNR in the holes of held-out photos at
 each checkpoint) and `<run>/best.pt`, a copy of the checkpoint with the best held-out PSNR so far.
@@ -68,12 +68,12 @@ def run(cfg: FillConfig) -> Path:
     val = held_out_samples(val_files[:cfg.val_images], VAL_SEED) if val_files and cfg.val_images else []
     log = CsvLog(out / "log.csv", ["loss", "l1", "edge", "lr", "val_psnr"], resume_step=start if resumed else None)
     path, averages = checkpoint_path(out, start), Averager()
-    for step, (image, holes) in batches(FillPairs(train_files, cfg.size), cfg, start, total, "fill"):
+    for step, (filled, image, holes) in batches(FillPairs(train_files, cfg.size), cfg, start, total, "fill"):
         lrs = [lr * one_cycle(step / total, cfg.pct_start) for lr in base_lrs]
         set_lrs(optimizer, lrs)
-        image, holes = image.to(device), holes.to(device)
+        filled, image, holes = filled.to(device), image.to(device), holes.to(device)
         with precision.autocast():
-            output = net(image, holes).float()
+            output = net(filled, holes).float()
         l1 = hole_l1(output, image, holes)
         edge = gradient_l1(output, image, holes)
         loss = l1 + cfg.edge_weight * edge
