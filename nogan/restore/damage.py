@@ -5,11 +5,11 @@ seen as sharply as on a small photo while memory stays bounded by the tile size.
 second pass over a copy reduced to `coarse_side` px finds damage too wide for a tile's context
 (broad scratches, stains); the two probability maps are combined by their maximum.
 
-`detect_damage` keeps only what classical evidence confirms (`outliers`): the network also fires
-on real thin lines and outlines, and filling those harms a photo more than a missed speck does.
+`detect_damage` keeps only what classical evidence confirms (`outliers`): the network's map is
+soft around thin defects and it also fires on outlines, and filling an outline harms a photo.
 A pixel is damage where it stands out from both sides beyond the grain and the texture around it
-and the network thinks it at least half likely; each such region needs one pixel the network is
-sure of (hysteresis). Isolated dust specks are added on classical evidence alone, which finds the
+and the network thinks it at least half as likely as its threshold; each such region needs one pixel the network is sure
+of (hysteresis). Isolated dust specks are added on classical evidence alone, which finds the
 dark dust in skies the network misses. A scan's black film frame is left alone (its lettering is
 thin and bright on black, like a scratch).
 """

@@ -9,11 +9,12 @@ than twice the reach scores its full contrast. Contrast is measured against the 
 so film grain alone never counts.
 
 `outliers` keeps the pixels whose contrast stands clear of the grain and of the texture around
-them: a scratch across a smooth sky or face does, a twig among leaves or a blade in grass does
-not. `isolated_specks` is a detector on its own for dust: small, compact specks that stand alone
-(a speck among many, as in a dotted dress, gravel or foliage, is texture). `film_frame` finds the
-black frame of a scanned negative and the numbers printed on it: thin, bright and on black, they
-look like scratches to every test here, and they are not the photo.
+them: evidence that something lies on the picture, which the damage model then has to call
+damage (the model, which sees the whole neighbourhood, tells a scratch across leaves from a
+twig among them). `isolated_specks` is a detector on its own for dust: small, compact specks
+that stand alone (a speck among many, as in a dotted dress, gravel or foliage, is texture).
+`film_frame` finds the black frame of a scanned negative and the numbers printed on it: thin,
+bright and on black, they look like scratches to every test here, and they are not the photo.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ DIRECTIONS = ((0, 1), (1, 0), (1, 1), (1, -1))  # (dy, dx): across rows, columns
 DEFECT_REACH = (2, 3, 5)  # px either side: defects up to 2 * 5 = 10 px wide
 MIN_CONTRAST = 16.0  # grey levels a defect must at least stand out by...
 GRAIN_FACTOR = 3.0  # ...and this many times the grain's standard deviation...
-TEXTURE_FACTOR = 6.0  # ...and this many times the median contrast around it...
+TEXTURE_FACTOR = 1.0  # ...and this many times the median contrast around it...
 TEXTURE_WINDOW = 15  # ...in a square of this side (px)
 FRAME_BAND = 0.1  # share of the short side along each edge where a scan's black film frame may lie
 FRAME_DARK = 40  # grey levels: the frame is darker than this...
