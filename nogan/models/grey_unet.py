@@ -9,6 +9,9 @@ value per pixel, whose meaning is the subclass's.
 """
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+from typing import Self
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -17,6 +20,39 @@ from .efficientnet_lite import EfficientNetLite0
 
 # index of the last EfficientNet-Lite0 block at strides 2, 4, 8, 16, 32
 STAGE_ENDS = (0, 2, 4, 10, 15)
+
+
+@dataclass(frozen=True)
+class GreyUNetConfig:
+    """The shape of a GreyUNet; the restoration networks' configs subclass it for their defaults."""
+
+    depth: int = 4  # encoder stages used: the coarsest feature has stride 2**depth
+    decoder_channels: tuple[int, ...] = (96, 64, 32, 24)  # per decoder level, coarsest first
+    fine_channels: int = 16  # width of the full-resolution input branch
+
+    def __post_init__(self):
+        if not 1 <= self.depth <= len(STAGE_ENDS):
+            raise ValueError(f"depth={self.depth} must be in 1..{len(STAGE_ENDS)}")
+        if len(self.decoder_channels) != self.depth:
+            raise ValueError(f"decoder_channels={self.decoder_channels} needs one width per stage "
+                             f"(depth={self.depth})")
+
+    @property
+    def stride(self) -> int:
+        """Input sides must be multiples of this."""
+        return 2 ** self.depth
+
+    @classmethod
+    def tiny(cls) -> Self:
+        """A few thousand decoder weights over two encoder stages, for tests."""
+        return cls(depth=2, decoder_channels=(8, 8), fine_channels=4)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> Self:
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 def conv_bn_relu(in_ch: int, out_ch: int) -> nn.Sequential:

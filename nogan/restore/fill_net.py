@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from ..models.grey_unet import STAGE_ENDS, GreyUNet
+from ..models.grey_unet import GreyUNet, GreyUNetConfig
 from ..weights.state_dict import load_strict
 
 BUNDLED = Path(__file__).parent / "weights" / "fill"
@@ -31,34 +31,10 @@ FORMAT = "nogan-fill"
 
 
 @dataclass(frozen=True)
-class FillNetConfig:
-    depth: int = 4  # encoder stages used: the coarsest feature has stride 2**depth
+class FillNetConfig(GreyUNetConfig):
+    """FillNet's shape (the bundled model's is in its config.json)."""
+
     decoder_channels: tuple[int, ...] = (64, 48, 32, 24)  # per decoder level, coarsest first
-    fine_channels: int = 16  # width of the full-resolution input branch
-
-    def __post_init__(self):
-        if not 1 <= self.depth <= len(STAGE_ENDS):
-            raise ValueError(f"depth={self.depth} must be in 1..{len(STAGE_ENDS)}")
-        if len(self.decoder_channels) != self.depth:
-            raise ValueError(f"decoder_channels={self.decoder_channels} needs one width per stage "
-                             f"(depth={self.depth})")
-
-    @property
-    def stride(self) -> int:
-        """Input sides must be multiples of this."""
-        return 2 ** self.depth
-
-    @classmethod
-    def tiny(cls) -> FillNetConfig:
-        """A few thousand decoder weights over two encoder stages, for tests."""
-        return cls(depth=2, decoder_channels=(8, 8), fine_channels=4)
-
-    @classmethod
-    def from_dict(cls, values: dict) -> FillNetConfig:
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class FillNet(GreyUNet):
