@@ -8,20 +8,16 @@ fields, "threshold": float}` and `model.safetensors` (fp16 or fp32, our module n
 """
 from __future__ import annotations
 
-import copy
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
 from torch import nn
 
 from ..models.grey_unet import GreyUNet, GreyUNetConfig
-from ..weights.state_dict import load_strict
+from ..weights.folder import load_model_weights, read_model_config, save_model_folder
 
-WEIGHTS_NAME = "model.safetensors"
-CONFIG_NAME = "config.json"
+FORMAT = "nogan-damage"
 BUNDLED = Path(__file__).parent / "weights" / "damage"
 PRIOR_LOGIT = -3.5  # sigmoid: 3 %
 
@@ -46,30 +42,15 @@ class DamageNet(GreyUNet):
 def save_damage_net(net: DamageNet, folder: str | Path, name: str = "damage", threshold: float = 0.5,
                     dtype: torch.dtype = torch.float16) -> Path:
     """Write `net` in the folder format above."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    state = copy.deepcopy(net).cpu().state_dict()
-    tensors = {k: (v.to(dtype) if v.is_floating_point() else v).contiguous() for k, v in state.items()}
-    save_file(tensors, folder / WEIGHTS_NAME, metadata={"format": "pt"})
-    config = {"format": "nogan-damage", "name": name, "model": net.config.to_dict(), "threshold": threshold}
-    (folder / CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
-    return folder
+    config = {"format": FORMAT, "name": name, "model": net.config.to_dict(), "threshold": threshold}
+    return save_model_folder(net, folder, config, dtype)
 
 
 def load_damage_net(path: str | Path | None = None) -> DamageNet:
     """A DamageNet from a folder in the format above (None: the bundled weights), fp32, eval mode.
     The folder's suggested threshold is kept as `net.threshold`."""
     folder = BUNDLED if path is None else Path(path)
-    config_path = folder / CONFIG_NAME
-    try:
-        raw = json.loads(config_path.read_text())
-    except (OSError, json.JSONDecodeError) as e:
-        raise ValueError(f"path={str(folder)!r}: cannot read {CONFIG_NAME} ({e})") from e
-    if raw.get("format") != "nogan-damage":
-        raise ValueError(f"{config_path} is not a damage model config (format must be 'nogan-damage')")
-    net = DamageNet(DamageNetConfig.from_dict(raw["model"]))
-    state = {k: v.float() if v.is_floating_point() else v
-             for k, v in load_file(folder / WEIGHTS_NAME).items()}
-    load_strict(net, state, source=str(folder))
+    raw = read_model_config(folder, FORMAT, required=("model",))
+    net = load_model_weights(DamageNet(DamageNetConfig.from_dict(raw["model"])), folder)
     net.threshold = float(raw.get("threshold", 0.5))
-    return net.eval()
+    return net

@@ -12,21 +12,16 @@ and `model.safetensors` (fp16 or fp32, our module names).
 """
 from __future__ import annotations
 
-import copy
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
 from torch import nn
 
 from ..models.grey_unet import GreyUNet, GreyUNetConfig
-from ..weights.state_dict import load_strict
+from ..weights.folder import load_model_weights, read_model_config, save_model_folder
 
 BUNDLED = Path(__file__).parent / "weights" / "fill"
-WEIGHTS_NAME = "model.safetensors"
-CONFIG_NAME = "config.json"
 FORMAT = "nogan-fill"
 
 
@@ -58,27 +53,11 @@ class FillNet(GreyUNet):
 
 def save_fill_net(net: FillNet, folder: str | Path, name: str = "fill", dtype: torch.dtype = torch.float16) -> Path:
     """Write `net` in the folder format above."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    state = copy.deepcopy(net).cpu().state_dict()
-    tensors = {k: (v.to(dtype) if v.is_floating_point() else v).contiguous() for k, v in state.items()}
-    save_file(tensors, folder / WEIGHTS_NAME, metadata={"format": "pt"})
-    config = {"format": FORMAT, "name": name, "model": net.config.to_dict()}
-    (folder / CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
-    return folder
+    return save_model_folder(net, folder, {"format": FORMAT, "name": name, "model": net.config.to_dict()}, dtype)
 
 
 def load_fill_net(path: str | Path | None = None) -> FillNet:
     """A FillNet from a folder in the format above (None: the bundled weights), fp32, eval mode."""
     folder = BUNDLED if path is None else Path(path)
-    config_path = folder / CONFIG_NAME
-    try:
-        raw = json.loads(config_path.read_text())
-    except (OSError, json.JSONDecodeError) as e:
-        raise ValueError(f"path={str(folder)!r}: cannot read {CONFIG_NAME} ({e})") from e
-    if raw.get("format") != FORMAT:
-        raise ValueError(f"{config_path} is not a fill model config (format must be {FORMAT!r})")
-    net = FillNet(FillNetConfig.from_dict(raw["model"]))
-    state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(folder / WEIGHTS_NAME).items()}
-    load_strict(net, state, source=str(folder))
-    return net.eval()
+    raw = read_model_config(folder, FORMAT, required=("model",))
+    return load_model_weights(FillNet(FillNetConfig.from_dict(raw["model"])), folder)

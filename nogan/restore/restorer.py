@@ -20,9 +20,9 @@ from PIL import Image
 from ..device import out_of_memory_as, resolve_device, resolve_precision
 from ..errors import ImageTooLargeError, OutOfMemoryError, WeightsUnavailableError
 from ..imaging import DEFAULT_MAX_PIXELS, ImageInput, load_image
+from ..weights.folder import CONFIG_NAME, WEIGHTS_NAME
 from .damage import DamageNet, detect_damage, load_damage_net
 from .damage_net import BUNDLED as BUNDLED_DAMAGE
-from .damage_net import CONFIG_NAME, WEIGHTS_NAME
 from .denoise import Denoiser, estimate_noise
 from .fill_net import FillNet, load_fill_net
 from .repair import inpaint
