@@ -13,13 +13,7 @@ from pathlib import Path
 import torch
 
 from ..models import GeneratorConfig, UnetGenerator, fold_weight_parametrizations
-from .folder import (
-    CONFIG_NAME,
-    WEIGHTS_NAME,
-    load_model_weights,
-    read_model_config,
-    save_model_folder,
-)
+from .folder import CONFIG_NAME, WEIGHTS_NAME, load_model_weights, read_model_config, save_model_folder
 
 __all__ = ["CONFIG_NAME", "WEIGHTS_NAME", "ModelInfo", "load_pretrained", "read_config", "save_pretrained"]
 
