@@ -17,8 +17,9 @@ from training.cli import main as training_main
 from training.config import DamageConfig
 from training.damage import synth
 from training.damage.evaluate import f1_from_counts, tolerant_counts
-from training.damage.model import build_damage_net, grey_stem
+from training.damage.model import build_damage_net
 from training.damage.synth import damage
+from training.grey_unet import grey_stem
 
 
 def photo_like(h: int = 256, w: int = 256, seed: int = 0) -> np.ndarray:

@@ -17,6 +17,7 @@ from ..checkpoint import checkpoint_path, load_checkpoint
 from ..config import DamageConfig, command_line
 from ..csv_log import CsvLog
 from ..data import list_images, split_files, steps_for
+from ..grey_unet import optimizer_for
 from ..loop import Averager, batches, due, restore, setup, snapshot
 from ..schedule import one_cycle, set_lrs
 from .data import DamagePairs
@@ -50,14 +51,8 @@ def run(cfg: DamageConfig) -> Path:
     else:
         net, history = build_damage_net(cfg), [command_line("train-damage", cfg)]
     net.to(device).train()
-    frozen = net.encoder.stages(cfg.frozen_stages)
-    frozen.requires_grad_(False)
-    frozen.eval()  # keeps their BatchNorm statistics too
-    encoder = [p for p in net.encoder.parameters() if p.requires_grad]
-    rest = [p for n, p in net.named_parameters() if not n.startswith("encoder.")]
-    base_lrs = [cfg.lr * cfg.encoder_lr_ratio, cfg.lr]
-    optimizer = torch.optim.AdamW([{"params": encoder}, {"params": rest}], lr=cfg.lr,
-                                  weight_decay=cfg.weight_decay)
+    optimizer, base_lrs, frozen = optimizer_for(net, cfg.lr, cfg.encoder_lr_ratio, cfg.weight_decay,
+                                                cfg.frozen_stages)
     total = steps_for(cfg.epochs, len(train_files), cfg.batch_size)
     start = restore(resumed, {"damage_net": optimizer}, precision) if resumed else 0
     best_f1 = resumed.get("best_f1", -1.0) if resumed else -1.0
