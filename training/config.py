@@ -180,27 +180,37 @@ class PushConfig:
 
 
 @dataclass
-class DamageConfig(RunArgs):
+class GreyUNetArgs(RunArgs):
+    """What the trainers of the restoration networks over a GreyUNet (damage, fill) share."""
+
+    size: int = 128
+    batch_size: int = 8
+    depth: int = 4  # encoder stages
+    decoder_channels: tuple[int, ...] = (96, 64, 32, 24)
+    fine_channels: int = 16
+    encoder_weights: str = "imagenet"  # 'none', 'imagenet' or a path (EfficientNet-Lite0 names)
+    init: str = ""  # checkpoint of this network to start from (weights only, fresh optimiser)
+    epochs: float = 10.0
+    lr: float = 1e-3
+    encoder_lr_ratio: float = 0.3  # the pretrained encoder learns at lr * this
+    frozen_stages: int = 0  # the first encoder stages keep their initial weights (a CPU saving)
+    weight_decay: float = 1e-4
+    pct_start: float = 0.05
+    val_images: int = 16  # held-out photos scored at every checkpoint
+    save_every: int = 200
+
+
+@dataclass
+class DamageConfig(GreyUNetArgs):
     """Train DamageNet to segment procedural old-photo damage (training/damage/synth.py)."""
 
     run: str = "runs/damage"  # checkpoints, log.csv and best.pt go straight into this folder
     size: int = 192
-    batch_size: int = 8
-    depth: int = 4  # DamageNetConfig: encoder stages
-    decoder_channels: tuple[int, ...] = (96, 64, 32, 24)
-    fine_channels: int = 16
-    encoder_weights: str = "imagenet"  # 'none', 'imagenet' or a path (EfficientNet-Lite0 names)
     init: str = ""  # damage checkpoint or exported model folder to start from (weights only, fresh optimiser)
-    epochs: float = 10.0
-    lr: float = 1e-3
-    encoder_lr_ratio: float = 0.3  # the pretrained encoder learns at lr * this
     frozen_stages: int = 2  # the first encoder stages keep their initial weights (a CPU saving)
-    weight_decay: float = 1e-4
-    pct_start: float = 0.05
     dice_weight: float = 1.0  # loss = BCE + dice_weight * soft dice
     clean_prob: float = 0.1  # fraction of samples with ageing but no damage
     val_images: int = 24  # held-out photos scored (F1, 1-px tolerance) at every checkpoint
-    save_every: int = 200
 
 
 @dataclass
@@ -229,26 +239,13 @@ class DamageExportConfig:
 
 
 @dataclass
-class FillConfig(RunArgs):
+class FillConfig(GreyUNetArgs):
     """Train FillNet to fill procedural wide holes (training/fill/masks.py) in grey photos."""
 
     run: str = "runs/fill"  # checkpoints, log.csv and best.pt go straight into this folder
-    size: int = 128
-    batch_size: int = 8
-    depth: int = 4  # FillNetConfig: encoder stages
     decoder_channels: tuple[int, ...] = (64, 48, 32, 24)
-    fine_channels: int = 16
-    encoder_weights: str = "imagenet"  # 'none', 'imagenet' or a path (EfficientNet-Lite0 names)
-    init: str = ""  # fill checkpoint to start from (weights only, fresh optimiser)
-    epochs: float = 10.0
-    lr: float = 1e-3
-    encoder_lr_ratio: float = 0.3  # the pretrained encoder learns at lr * this
-    frozen_stages: int = 0  # the first encoder stages keep their initial weights (a CPU saving)
-    weight_decay: float = 1e-4
-    pct_start: float = 0.05
     edge_weight: float = 1.0  # loss = L1 in the holes + edge_weight * L1 of the image gradients there
     val_images: int = 16  # held-out photos scored (PSNR in the holes) at every checkpoint
-    save_every: int = 200
 
 
 @dataclass
