@@ -147,16 +147,23 @@ def blotches(alpha, tone, rng: Rng, count: int) -> None:
         _paint(alpha, tone, blob, _tone(rng, 0.5), rng.uniform(0.5, 0.9))
 
 
+def blob_outline(rng: Rng, h: int, w: int, radius: tuple[float, float],
+                 wobble: tuple[float, float]) -> np.ndarray:
+    """(n, 2) float (x, y) corners of an irregular blob somewhere in an h x w picture: 6-11 corners
+    at random angles, a radius drawn from `radius` (px) times a per-corner factor from `wobble`."""
+    centre = rng.uniform([0, 0], [w, h])
+    angles = np.sort(rng.uniform(0, 2 * np.pi, int(rng.integers(6, 12))))
+    radii = rng.uniform(*radius) * rng.uniform(*wobble, len(angles))
+    return centre + radii[:, None] * np.stack([np.cos(angles), np.sin(angles)], 1)
+
+
 def spots(alpha, tone, rng: Rng, count: int) -> None:
     """Mould and emulsion spots: compact irregular blobs, wider than dust (3-12 px), hard or
     soft-edged, often darker at the rim."""
     h, w = alpha.shape
     for _ in range(count):
-        centre = rng.uniform([0, 0], [w, h])
-        angles = np.sort(rng.uniform(0, 2 * np.pi, int(rng.integers(6, 12))))
-        radii = rng.uniform(1.5, 6) * rng.uniform(0.6, 1.4, len(angles))
-        polygon = centre + radii[:, None] * np.stack([np.cos(angles), np.sin(angles)], 1)
         canvas = np.zeros((h, w), np.uint8)
+        polygon = blob_outline(rng, h, w, (1.5, 6), (0.6, 1.4))
         cv2.fillPoly(canvas, [np.round(polygon * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
         layer = canvas.astype(np.float32) / 255
         if rng.random() < 0.5:

@@ -37,10 +37,7 @@ def blobs(holes: np.ndarray, rng: Rng, count: int) -> None:
     """Irregular compact blobs 4-20 px across (mould, emulsion lifted), in place."""
     h, w = holes.shape
     for _ in range(count):
-        centre = rng.uniform([0, 0], [w, h])
-        angles = np.sort(rng.uniform(0, 2 * np.pi, int(rng.integers(6, 12))))
-        radii = rng.uniform(2, 10) * rng.uniform(0.6, 1.0, len(angles))
-        polygon = centre + radii[:, None] * np.stack([np.cos(angles), np.sin(angles)], 1)
+        polygon = synth.blob_outline(rng, h, w, (2, 10), (0.6, 1.0))
         cv2.fillPoly(holes, [np.round(polygon * 16).astype(np.int32)], 1, cv2.LINE_8, shift=4)
 
 
