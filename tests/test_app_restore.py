@@ -205,3 +205,19 @@ def test_a_film_restored_without_colour_keeps_its_frames_and_asks_for_no_model(t
     frames = subprocess.run([FFMPEG, "-v", "error", "-i", download, "-f", "rawvideo", "-pix_fmt", "gray", "-"],
                             capture_output=True, check=True).stdout
     assert len(frames) == 96 * 320 * 240
+
+
+def test_the_app_repairs_wide_damage_as_the_library_does(tmp_path):
+    # the packaged learned fill, as in Restorer.from_pretrained: not FSR's fill alone
+    folder = tmp_path / "damage"
+    restoration = tiny_restoration(folder, finds_damage=True)
+    picture = np.array(Image.open(grey_photo(tmp_path, "torn.png", (128, 96))))
+    picture[40:48, 10:110] = 250  # an 8 px bright scratch: wide enough for the fill
+    steps = {"denoise": False, "contrast": False, "sharpen": False}
+    progress = lambda *args, **kwargs: None  # noqa: E731
+    app_result = np.asarray(restoration.get(PhotoOptions(colorize=False, repair=True), "en", progress)
+                            .restore(picture, **steps))
+    library = Restorer.from_pretrained(str(folder))
+    assert np.array_equal(app_result, np.asarray(library.restore(picture, **steps)))
+    fsr_only = Restorer.from_pretrained(str(folder), fill_net=None)
+    assert not np.array_equal(app_result, np.asarray(fsr_only.restore(picture, **steps)))

@@ -76,9 +76,9 @@ def film_options(colorize: object, dust: object, flicker: object, grain: object,
 
 
 class Restoration:
-    """The app's one `Restorer`, shared by every request; each of its models (damage finder,
-    grain remover, upscaler) is loaded on the first request that needs it, outside the GPU call
-    (on ZeroGPU what a GPU call loads is gone after it)."""
+    """The app's one `Restorer`, shared by every request; each of its models (damage finder and
+    learned fill, grain remover, upscaler) is loaded on the first request that needs it, outside
+    the GPU call (on ZeroGPU what a GPU call loads is gone after it)."""
 
     def __init__(self, damage: str = "restore", denoiser: Denoiser | None = None, upscaler: Upscaler | None = None):
         """`damage`: the damage model's name or folder; the grain remover and upscaler are the
@@ -86,7 +86,7 @@ class Restoration:
         self._denoiser = denoiser or Denoiser.from_pretrained()
         self._upscaler = upscaler or Upscaler.from_pretrained()
         self.restorer = Restorer(source=check_restorer_source(damage), denoiser=self._denoiser,
-                                 upscaler=self._upscaler)
+                                 upscaler=self._upscaler, fill_net="packaged")
         self._loaded: set[str] = set()
         self._lock = threading.Lock()  # two first requests must not load the same model twice
 

@@ -177,9 +177,11 @@ class Restorer:
                    source=check_restorer_source(name_or_path))
 
     def load(self) -> "Restorer":
-        """Load the damage model now instead of at the first picture."""
+        """Load what repair needs (the damage model, and the packaged fill when it is used) now
+        instead of at the first picture."""
         if self._damage_net is None:
             self._damage_net = _load_damage_net(self._source, self.device)
+        self._get_fill_net()
         return self
 
     @property
