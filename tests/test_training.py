@@ -21,7 +21,7 @@ from PIL import Image
 from nogan import Colorizer, WeightsUnavailableError
 from nogan.models import GeneratorConfig
 from training import push
-from training.checkpoint import load_checkpoint, numbered_checkpoints
+from training.checkpoint import generator_from, load_checkpoint, numbered_checkpoints
 from training.cli import main, parse
 from training.config import GanConfig, PretrainGenConfig, PushConfig, command_line
 from training.critic import Critic
@@ -29,7 +29,8 @@ from training.csv_log import read_log
 from training.data import StepSampler, crappify, split_files
 from training.gan import CRITIC, GENERATOR, ThresholdSwitch, checkpoint_interval
 from training.generator import build_generator
-from training.losses import FeatureLoss, VggFeatures, feature_network
+from training.losses import FeatureLoss, VggFeatures, cast_loss, chroma_loss, feature_network
+from training.metrics import compare, mean_metrics
 from training.schedule import one_cycle
 from training.sweep import pick
 
@@ -129,6 +130,27 @@ def test_feature_loss_is_zero_for_identical_images_and_checks_weights():
     assert loss(x, x).item() == 0.0 and loss(x, x + 1).item() > 1.0
     with pytest.raises(ValueError, match="layer_weights"):
         FeatureLoss(loss.features, (1.0, 2.0))
+
+
+def test_cast_loss_sees_a_tint_and_chroma_loss_sees_misplaced_colour():
+    torch.manual_seed(0)
+    target = torch.randn(2, 3, 16, 16)
+    assert cast_loss(target, target) == 0 and chroma_loss(target, target) == 0
+    shuffled = target.flatten(2)[..., torch.randperm(256)].view_as(target)  # same colours, other places
+    assert cast_loss(shuffled, target) < 1e-6 < chroma_loss(shuffled, target)
+    tinted = target + torch.tensor([0.5, 0.2, -0.5]).view(1, 3, 1, 1)  # warmer (orange) everywhere
+    assert cast_loss(tinted, target) == pytest.approx(chroma_loss(tinted, target).item(), rel=1e-4)
+    assert cast_loss(tinted, target) > 0.05
+
+
+def test_colour_cast_metric_is_the_mean_tint_in_lab():
+    rng = np.random.default_rng(0)
+    truth = rng.integers(40, 200, (32, 32, 3), dtype=np.uint8)
+    orange = np.clip(truth.astype(int) + [20, 5, -20], 0, 255).astype(np.uint8)
+    row = compare(Image.fromarray(orange), Image.fromarray(truth))
+    assert row["cast_a"] > 0.5 and row["cast_b"] > 10  # redder and yellower
+    means = mean_metrics([row, compare(Image.fromarray(truth), Image.fromarray(truth))])
+    assert means["cast"] == pytest.approx(math.hypot(row["cast_a"], row["cast_b"]) / 2)
 
 
 def test_vgg_features_tap_strides_4_8_16():
@@ -256,6 +278,8 @@ def test_evaluate_writes_metrics(run, photos, tmp_path):
     assert result["gap"]["colourfulness"] == pytest.approx(
         result["output"]["colourfulness"] - result["ground_truth"]["colourfulness"])
     assert 0 < result["output"]["psnr"] < 100 and -1 <= result["output"]["ssim"] <= 1
+    cast = result["cast"]
+    assert cast["length"] == pytest.approx(math.hypot(cast["a"], cast["b"]))
 
 
 def test_exported_model_colours_through_nogan(run, photos, tmp_path):
@@ -271,6 +295,30 @@ def test_exported_model_colours_through_nogan(run, photos, tmp_path):
     out = np.asarray(colorizer.colorize(photos / "photo11.jpg"), dtype=np.float32)
     assert out.shape == (64, 80, 3)
     assert np.abs(out[..., 0] - out[..., 2]).mean() > 2  # not grey
+
+
+def test_gan_continues_an_exported_model_with_colour_balance(run, photos, tmp_path):
+    export = tmp_path / "exported"
+    cli("export", "--checkpoint", str(run / "cycle01" / "gan" / "ckpt_000006.pt"), "--out", str(export),
+        "--dtype", "float32")
+    root = tmp_path / "more"
+    cli("save-gen-images", "--run", str(root), "--data", str(photos), *TINY, "--gen", str(export), "--size", "48")
+    cli("pretrain-critic", "--run", str(root), "--data", str(photos), *TINY, *CRITIC_ARGS, "--size", "32",
+        "--epochs", "1")
+    cli("gan", "--run", str(root), "--data", str(photos), *TINY, *FEATURES, "--size", "32", "--gen", str(export),
+        "--epochs", "3", "--checkpoint-every", "0.9", "--cast-weight", "20", "--chroma-weight", "2")
+    start = load_checkpoint(root / "cycle01" / "gan" / "ckpt_000000.pt")
+    # re-normalising the exported (already normalised) weights keeps them: the same colours
+    exported = Colorizer.from_pretrained(export, device="cpu", precision="fp32").colorize(photos / "photo11.jpg")
+    started = Colorizer(generator_from(start), device="cpu", precision="fp32").colorize(photos / "photo11.jpg")
+    difference = np.abs(np.asarray(exported, np.float32) - np.asarray(started, np.float32))
+    assert difference.max() <= 2 and difference.mean() < 0.1
+    history = start["history"]
+    assert history[0].startswith("python -m training pretrain-gen") and "--cast-weight 20" in history[-1]
+    for r in read_log(root / "cycle01" / "gan" / "log.csv"):
+        if "gen_loss" in r:
+            assert r["cast"] > 0 and r["gen_loss"] == pytest.approx(
+                r["perceptual"] + 1.5 * r["adversarial"] + 20 * r["cast"] + 2 * r["chroma"], rel=1e-5)
 
 
 def test_push_validates_before_any_network(tmp_path, monkeypatch):

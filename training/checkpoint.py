@@ -16,11 +16,12 @@ from pathlib import Path
 
 import torch
 
-from nogan.models import GeneratorConfig, UnetGenerator
+from nogan.models import GeneratorConfig, UnetGenerator, apply_spectral_norm
+from nogan.weights.pretrained import CONFIG_NAME, load_pretrained
 from nogan.weights.state_dict import load_strict
 
 from .critic import Critic
-from .generator import build_generator
+from .generator import build_generator, decoder_modules
 
 _NUMBERED = re.compile(r"ckpt_(\d+)\.pt")
 
@@ -94,3 +95,22 @@ def critic_from(ckpt: dict) -> Critic:
     critic = Critic(**ckpt["critic_config"])
     load_strict(critic, ckpt["models"]["critic"], source=f"{ckpt['phase']} checkpoint")
     return critic
+
+
+def generator_start(path: str | Path) -> tuple[UnetGenerator, list[str]]:
+    """The trainable generator a phase starts from, and the commands that made it: from a
+    'pretrain-gen' or 'gan' checkpoint, or from an exported nogan model folder (such as the bundled
+    `nogan/lite`), whose model card lists its commands."""
+    path = Path(path)
+    if not path.is_dir():
+        ckpt = load_checkpoint(path, ("pretrain-gen", "gan"))
+        return generator_from(ckpt), list(ckpt["history"])
+    if not (path / CONFIG_NAME).is_file():
+        raise ValueError(f"{str(path)!r} is a folder without {CONFIG_NAME}: not a nogan model folder")
+    model = load_pretrained(path)[0]
+    # exported weights are already divided by their spectral norm, so normalising them again keeps them
+    for m in decoder_modules(model):
+        apply_spectral_norm(m)
+    card = path / "README.md"
+    lines = card.read_text().splitlines() if card.is_file() else []
+    return model, [line for line in lines if line.startswith("python -m training ")]

@@ -6,7 +6,8 @@ and compared with the original at full size. The JSON written:
  "output":          {"psnr", "ssim", "colourfulness"},   means over the photos
  "greyscale_input": {"psnr", "ssim", "colourfulness"},   the same for the grey input: a baseline
  "ground_truth":    {"colourfulness"},
- "gap":             {"colourfulness"}}                   output minus ground truth (< 0: too dull)
+ "gap":             {"colourfulness"},                   output minus ground truth (< 0: too dull)
+ "cast":            {"a", "b", "length"}}                mean Lab a*, b* of outputs minus the truth's
 """
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def run(cfg: EvaluateConfig) -> dict:
               "render_factor": cfg.render_factor,
               "output": {k: out[k] for k in keys}, "greyscale_input": {k: grey[k] for k in keys},
               "ground_truth": {"colourfulness": out["colourfulness_truth"]},
-              "gap": {"colourfulness": out["colourfulness_gap"]}}
+              "gap": {"colourfulness": out["colourfulness_gap"]},
+              "cast": {"a": out["cast_a"], "b": out["cast_b"], "length": out["cast"]}}
     Path(cfg.out).parent.mkdir(parents=True, exist_ok=True)
     Path(cfg.out).write_text(json.dumps(result, indent=2) + "\n")
     return result

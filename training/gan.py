@@ -1,6 +1,7 @@
 """Step 4: the short GAN phase of NoGAN, and the loss-threshold switch between its two players.
 
-Generator loss = perceptual_weight * FeatureLoss(fake, real) + adversarial_weight * BCE(critic(fake), real).
+Generator loss = perceptual_weight * FeatureLoss(fake, real) + adversarial_weight * BCE(critic(fake), real)
+                 [+ cast_weight * cast_loss(fake, real) + chroma_weight * chroma_loss(fake, real)].
 Critic loss = (BCE(critic(real), real) + BCE(critic(fake), fake)) / 2.
 Both use Adam with betas (0, 0.9); the critic's learning rate is `critic_lr_factor` times the
 generator's (TTUR). Each step uses one batch, for whichever player the switch chose.
@@ -16,14 +17,14 @@ import torch
 
 from nogan.models import UnetGenerator
 
-from .checkpoint import (checkpoint_path, critic_from, cycle_dir, generator_from,
+from .checkpoint import (checkpoint_path, critic_from, cycle_dir, generator_from, generator_start,
                          latest_checkpoint, load_checkpoint)
 from .config import GanConfig, command_line
 from .critic import Critic
 from .csv_log import CsvLog
 from .data import ColorizationPairs, list_images, split_files, steps_for
 from .loop import Averager, batches, due, restore, setup, snapshot
-from .losses import FeatureLoss, critic_loss, feature_network
+from .losses import FeatureLoss, cast_loss, chroma_loss, critic_loss, feature_network
 
 CRITIC, GENERATOR = "critic", "generator"
 
@@ -62,16 +63,17 @@ def checkpoint_interval(cfg: GanConfig, n_photos: int) -> int:
 
 def players(cfg: GanConfig, resumed: dict | None) -> tuple[UnetGenerator, Critic, dict, list[str]]:
     """Generator, critic, the critic's config and the command history, from the checkpoint being
-    resumed or from `--gen` and `--critic` (default: this cycle's last pretrained critic)."""
+    resumed or from `--gen` (a checkpoint or an exported model folder) and `--critic` (default: this
+    cycle's last pretrained critic)."""
     if resumed:
         return generator_from(resumed), critic_from(resumed), resumed["critic_config"], resumed["history"]
     if not cfg.gen:
         raise ValueError("gen='' : pass the generator checkpoint to start from with --gen")
-    gen_ckpt = load_checkpoint(cfg.gen, ("pretrain-gen", "gan"))
+    generator, gen_history = generator_start(cfg.gen)
     critic_path = cfg.critic or latest_checkpoint(cycle_dir(cfg.run, cfg.cycle) / "critic")
     critic_ckpt = load_checkpoint(critic_path, ("pretrain-critic", "gan"))
-    history = [*gen_ckpt["history"], *critic_ckpt["history"][-1:], command_line("gan", cfg)]
-    return generator_from(gen_ckpt), critic_from(critic_ckpt), critic_ckpt["critic_config"], history
+    history = [*gen_history, *critic_ckpt["history"][-1:], command_line("gan", cfg)]
+    return generator, critic_from(critic_ckpt), critic_ckpt["critic_config"], history
 
 
 def run(cfg: GanConfig) -> Path:
@@ -102,7 +104,8 @@ def run(cfg: GanConfig) -> Path:
                         generator_config=generator.config.to_dict(), critic_config=critic_config,
                         switch_mode=switch.mode)
 
-    log = CsvLog(folder / "log.csv", ["critic_loss", "gen_loss", "perceptual", "adversarial", "gen_share"],
+    log = CsvLog(folder / "log.csv", ["critic_loss", "gen_loss", "perceptual", "adversarial", "cast", "chroma",
+                                      "gen_share"],
                  resume_step=start if resumed else None)
     path = checkpoint_path(folder, start) if resumed else save(0)
     averages = Averager()
@@ -122,8 +125,11 @@ def run(cfg: GanConfig) -> Path:
                 fake = generator(grey).float()
                 perceptual, adversarial = loss_fn(fake, colour), critic_loss(critic(fake).float(), True)
             critic.requires_grad_(True)
-            loss = cfg.perceptual_weight * perceptual + cfg.adversarial_weight * adversarial
-            values = {"gen_loss": loss, "perceptual": perceptual, "adversarial": adversarial, "gen_share": 1.0}
+            cast, chroma_error = cast_loss(fake, colour), chroma_loss(fake, colour)
+            loss = (cfg.perceptual_weight * perceptual + cfg.adversarial_weight * adversarial
+                    + cfg.cast_weight * cast + cfg.chroma_weight * chroma_error)
+            values = {"gen_loss": loss, "perceptual": perceptual, "adversarial": adversarial, "cast": cast,
+                      "chroma": chroma_error, "gen_share": 1.0}
         precision.step(loss, optimizers[switch.mode])
         switch.update(loss.item())
         averages.add(values)

@@ -5,6 +5,10 @@ feature maps of a frozen ImageNet network at strides 4, 8 and 16 and w = (20, 70
 For VGG16-BN these are the activations before its 3rd, 4th and 5th max-pool (fastai's
 `blocks[2:5]`, which the issue counts as the 2nd-4th from zero); for EfficientNet-Lite0 the
 outputs of the last block at those strides. Both take ImageNet-normalised input, as we train on.
+
+The colour-balance terms judge only chroma (BT.601 U and V of the RGB): `cast_loss` compares each
+image's mean chroma with its target's (a tint over the whole picture, which the GAN phase drifts
+into: sepia and orange), `chroma_loss` compares chroma pixel by pixel.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from torch import nn
 from nogan.models.encoders import EfficientNetLiteEncoder
 
 from .backbones import load_backbone
+from .data import IMAGENET_MEAN, IMAGENET_STD
 
 FEATURE_NETS = ("vgg16_bn", "efficientnet_lite0")
 
@@ -88,6 +93,26 @@ class FeatureLoss(nn.Module):
         layers = [w * F.l1_loss(fo, ft) for w, fo, ft in zip(self.layer_weights, feats_out, feats_target, strict=True)]
         self.parts = {"pixel": pixel.detach(), **{f"feat{i}": v.detach() for i, v in enumerate(layers)}}
         return pixel + sum(layers)
+
+
+# rows: U and V of BT.601 YUV from RGB in [0, 1]
+_RGB_TO_UV = torch.tensor([[-0.14713, -0.28886, 0.436], [0.615, -0.51499, -0.10001]])
+
+
+def chroma(x: torch.Tensor) -> torch.Tensor:
+    """(N, 2, H, W) U and V of a batch of ImageNet-normalised RGB images (N, 3, H, W)."""
+    rgb = x * IMAGENET_STD.to(x) + IMAGENET_MEAN.to(x)
+    return torch.einsum("cj,njhw->nchw", _RGB_TO_UV.to(x), rgb)
+
+
+def cast_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """L1 between each output's mean chroma and its target's: a tint the whole picture shares."""
+    return F.l1_loss(chroma(output).mean((2, 3)), chroma(target).mean((2, 3)))
+
+
+def chroma_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """L1 between the chroma of output and target, pixel by pixel."""
+    return F.l1_loss(chroma(output), chroma(target))
 
 
 def critic_loss(logits: torch.Tensor, real: bool | torch.Tensor) -> torch.Tensor:

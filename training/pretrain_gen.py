@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import checkpoint_path, generator_from, load_checkpoint
+from .checkpoint import checkpoint_path, generator_from, generator_start, load_checkpoint
 from .config import PretrainGenConfig, command_line
 from .csv_log import CsvLog
 from .data import ColorizationPairs, list_images, split_files, steps_for
@@ -38,8 +38,8 @@ def run(cfg: PretrainGenConfig) -> Path:
     if resumed:
         model, history = generator_from(resumed), resumed["history"]
     elif cfg.init:
-        parent = load_checkpoint(cfg.init, ("pretrain-gen", "gan"))
-        model, history = generator_from(parent), [*parent["history"], command_line("pretrain-gen", cfg)]
+        model, parent_history = generator_start(cfg.init)
+        history = [*parent_history, command_line("pretrain-gen", cfg)]
     else:
         model = build_generator(generator_config(cfg), cfg.encoder_weights)
         history = [command_line("pretrain-gen", cfg)]

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from .checkpoint import cycle_dir, generator_from, load_checkpoint
+from .checkpoint import cycle_dir, generator_start
 from .config import SaveGenImagesConfig
 from .data import (
     crappify,
@@ -31,7 +31,7 @@ def run(cfg: SaveGenImagesConfig) -> Path:
     if not cfg.gen:
         raise ValueError("gen='' : pass the generator checkpoint with --gen")
     device, precision = setup(cfg)
-    model = generator_from(load_checkpoint(cfg.gen, ("pretrain-gen", "gan"))).to(device).eval()
+    model = generator_start(cfg.gen)[0].to(device).eval()
     files, _ = split_files(list_images(cfg.data), cfg.val_fraction)
     if cfg.max_images:
         files = files[:cfg.max_images]

@@ -5,7 +5,8 @@ outputs grow more colourful while drifting from the ground truth. For each check
 colours the same held-out photos (grey versions of the last `val_fraction` of the data) and
 writes to `<run>/cycleNN/sweep/`:
   metrics.csv / metrics.json  one row per checkpoint: checkpoint, step, psnr, ssim,
-                              colourfulness, colourfulness_truth, colourfulness_gap, turned
+                              colourfulness, colourfulness_truth, cast_a, cast_b,
+                              colourfulness_gap, cast, turned
   contact_sheet.png           rows: grey input, ground truth, then each checkpoint in order
   pick.json                   {"checkpoint", "step", "turned_at", "rule", ...} (see `pick`)
 """
