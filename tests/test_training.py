@@ -29,7 +29,8 @@ from training.csv_log import read_log
 from training.data import StepSampler, crappify, split_files
 from training.gan import CRITIC, GENERATOR, ThresholdSwitch, checkpoint_interval
 from training.generator import build_generator
-from training.losses import FeatureLoss, VggFeatures, cast_loss, chroma_loss, feature_network
+from training.losses import (FeatureLoss, VggFeatures, cast_loss, chroma, chroma_loss, feature_network,
+                             saturation_loss)
 from training.metrics import compare, mean_metrics
 from training.schedule import one_cycle
 from training.sweep import pick
@@ -132,7 +133,7 @@ def test_feature_loss_is_zero_for_identical_images_and_checks_weights():
         FeatureLoss(loss.features, (1.0, 2.0))
 
 
-def test_cast_loss_sees_a_tint_and_chroma_loss_sees_misplaced_colour():
+def test_colour_balance_losses_each_see_their_own_fault():
     torch.manual_seed(0)
     target = torch.randn(2, 3, 16, 16)
     assert cast_loss(target, target) == 0 and chroma_loss(target, target) == 0
@@ -140,7 +141,11 @@ def test_cast_loss_sees_a_tint_and_chroma_loss_sees_misplaced_colour():
     assert cast_loss(shuffled, target) < 1e-6 < chroma_loss(shuffled, target)
     tinted = target + torch.tensor([0.5, 0.2, -0.5]).view(1, 3, 1, 1)  # warmer (orange) everywhere
     assert cast_loss(tinted, target) == pytest.approx(chroma_loss(tinted, target).item(), rel=1e-4)
-    assert cast_loss(tinted, target) > 0.05
+    assert cast_loss(tinted, target) > 0.05 and saturation_loss(tinted, target) < 1e-6
+    mean, std = torch.tensor([0.485, 0.456, 0.406]).view(3, 1, 1), torch.tensor([0.229, 0.224, 0.225]).view(3, 1, 1)
+    grey = ((target * std + mean).mean(1, keepdim=True) - mean) / std  # no colour at all
+    assert chroma(grey).abs().max() < 1e-5
+    assert saturation_loss(grey, target) == pytest.approx(chroma(target).std((2, 3)).mean().item(), rel=1e-4)
 
 
 def test_colour_cast_metric_is_the_mean_tint_in_lab():
@@ -306,7 +311,8 @@ def test_gan_continues_an_exported_model_with_colour_balance(run, photos, tmp_pa
     cli("pretrain-critic", "--run", str(root), "--data", str(photos), *TINY, *CRITIC_ARGS, "--size", "32",
         "--epochs", "1")
     cli("gan", "--run", str(root), "--data", str(photos), *TINY, *FEATURES, "--size", "32", "--gen", str(export),
-        "--epochs", "3", "--checkpoint-every", "0.9", "--cast-weight", "20", "--chroma-weight", "2")
+        "--epochs", "3", "--checkpoint-every", "0.9", "--cast-weight", "20", "--saturation-weight", "5",
+        "--chroma-weight", "2")
     start = load_checkpoint(root / "cycle01" / "gan" / "ckpt_000000.pt")
     # re-normalising the exported (already normalised) weights keeps them: the same colours
     exported = Colorizer.from_pretrained(export, device="cpu", precision="fp32").colorize(photos / "photo11.jpg")
@@ -318,7 +324,8 @@ def test_gan_continues_an_exported_model_with_colour_balance(run, photos, tmp_pa
     for r in read_log(root / "cycle01" / "gan" / "log.csv"):
         if "gen_loss" in r:
             assert r["cast"] > 0 and r["gen_loss"] == pytest.approx(
-                r["perceptual"] + 1.5 * r["adversarial"] + 20 * r["cast"] + 2 * r["chroma"], rel=1e-5)
+                r["perceptual"] + 1.5 * r["adversarial"] + 20 * r["cast"] + 5 * r["saturation"] + 2 * r["chroma"],
+                rel=1e-5)
 
 
 def test_push_validates_before_any_network(tmp_path, monkeypatch):

@@ -1,7 +1,8 @@
 """Step 4: the short GAN phase of NoGAN, and the loss-threshold switch between its two players.
 
 Generator loss = perceptual_weight * FeatureLoss(fake, real) + adversarial_weight * BCE(critic(fake), real)
-                 [+ cast_weight * cast_loss(fake, real) + chroma_weight * chroma_loss(fake, real)].
+                 [+ cast_weight * cast_loss(fake, real) + saturation_weight * saturation_loss(fake, real)
+                  + chroma_weight * chroma_loss(fake, real)].
 Critic loss = (BCE(critic(real), real) + BCE(critic(fake), fake)) / 2.
 Both use Adam with betas (0, 0.9); the critic's learning rate is `critic_lr_factor` times the
 generator's (TTUR). Each step uses one batch, for whichever player the switch chose.
@@ -24,7 +25,7 @@ from .critic import Critic
 from .csv_log import CsvLog
 from .data import ColorizationPairs, list_images, split_files, steps_for
 from .loop import Averager, batches, due, restore, setup, snapshot
-from .losses import FeatureLoss, cast_loss, chroma_loss, critic_loss, feature_network
+from .losses import FeatureLoss, cast_loss, chroma_loss, critic_loss, feature_network, saturation_loss
 
 CRITIC, GENERATOR = "critic", "generator"
 
@@ -104,8 +105,8 @@ def run(cfg: GanConfig) -> Path:
                         generator_config=generator.config.to_dict(), critic_config=critic_config,
                         switch_mode=switch.mode)
 
-    log = CsvLog(folder / "log.csv", ["critic_loss", "gen_loss", "perceptual", "adversarial", "cast", "chroma",
-                                      "gen_share"],
+    log = CsvLog(folder / "log.csv", ["critic_loss", "gen_loss", "perceptual", "adversarial", "cast", "saturation",
+                                      "chroma", "gen_share"],
                  resume_step=start if resumed else None)
     path = checkpoint_path(folder, start) if resumed else save(0)
     averages = Averager()
@@ -125,11 +126,12 @@ def run(cfg: GanConfig) -> Path:
                 fake = generator(grey).float()
                 perceptual, adversarial = loss_fn(fake, colour), critic_loss(critic(fake).float(), True)
             critic.requires_grad_(True)
-            cast, chroma_error = cast_loss(fake, colour), chroma_loss(fake, colour)
+            cast, saturation = cast_loss(fake, colour), saturation_loss(fake, colour)
+            chroma_error = chroma_loss(fake, colour)
             loss = (cfg.perceptual_weight * perceptual + cfg.adversarial_weight * adversarial
-                    + cfg.cast_weight * cast + cfg.chroma_weight * chroma_error)
+                    + cfg.cast_weight * cast + cfg.saturation_weight * saturation + cfg.chroma_weight * chroma_error)
             values = {"gen_loss": loss, "perceptual": perceptual, "adversarial": adversarial, "cast": cast,
-                      "chroma": chroma_error, "gen_share": 1.0}
+                      "saturation": saturation, "chroma": chroma_error, "gen_share": 1.0}
         precision.step(loss, optimizers[switch.mode])
         switch.update(loss.item())
         averages.add(values)

@@ -8,7 +8,8 @@ outputs of the last block at those strides. Both take ImageNet-normalised input,
 
 The colour-balance terms judge only chroma (BT.601 U and V of the RGB): `cast_loss` compares each
 image's mean chroma with its target's (a tint over the whole picture, which the GAN phase drifts
-into: sepia and orange), `chroma_loss` compares chroma pixel by pixel.
+into: sepia and orange), `saturation_loss` its spread (how varied the colours are, which a
+pixel-wise loss alone shrinks towards grey), and `chroma_loss` compares chroma pixel by pixel.
 """
 from __future__ import annotations
 
@@ -108,6 +109,11 @@ def chroma(x: torch.Tensor) -> torch.Tensor:
 def cast_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """L1 between each output's mean chroma and its target's: a tint the whole picture shares."""
     return F.l1_loss(chroma(output).mean((2, 3)), chroma(target).mean((2, 3)))
+
+
+def saturation_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """L1 between the standard deviations of each output's chroma channels and its target's."""
+    return F.l1_loss(chroma(output).std((2, 3)), chroma(target).std((2, 3)))
 
 
 def chroma_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
