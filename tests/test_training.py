@@ -17,13 +17,14 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from torch.nn.utils import parametrize
 
 from nogan import Colorizer, WeightsUnavailableError
 from nogan.models import GeneratorConfig
-from training import push
+from training import average, push
 from training.checkpoint import generator_from, load_checkpoint, numbered_checkpoints
 from training.cli import main, parse
-from training.config import GanConfig, PretrainGenConfig, PushConfig, command_line
+from training.config import AverageConfig, GanConfig, PretrainGenConfig, PushConfig, command_line
 from training.critic import Critic
 from training.csv_log import read_log
 from training.data import StepSampler, crappify, split_files
@@ -326,6 +327,27 @@ def test_gan_continues_an_exported_model_with_colour_balance(run, photos, tmp_pa
             assert r["cast"] > 0 and r["gen_loss"] == pytest.approx(
                 r["perceptual"] + 1.5 * r["adversarial"] + 20 * r["cast"] + 5 * r["saturation"] + 2 * r["chroma"],
                 rel=1e-5)
+
+
+def test_average_is_the_mean_generator_of_a_gan_run(run, photos, tmp_path):
+    gan_dir = run / "cycle01" / "gan"
+    cli("average", "--run", str(run), "--cycle", "1", "--first", "2")
+    averaged = load_checkpoint(run / "cycle01" / "average" / "ckpt_000006.pt", "gan")
+    assert averaged["averaged"] == [str(gan_dir / f"ckpt_00000{n}.pt") for n in (2, 4, 6)]
+    assert averaged["history"][-1] == f"python -m training average --run {run} --cycle 1 --first 2"
+    states = [load_checkpoint(gan_dir / f"ckpt_00000{n}.pt")["models"]["generator"] for n in (2, 4, 6)]
+    for key, value in averaged["models"]["generator"].items():
+        if key.endswith("original"):
+            assert torch.allclose(value, sum(s[key] for s in states) / 3, atol=1e-6), key
+    # the spectral norms are re-estimated for the averaged weights: each folded decoder weight has norm 1
+    generator = generator_from(averaged).eval()
+    norms = [torch.linalg.matrix_norm(m.weight.flatten(1), ord=2).item() for m in generator.modules()
+             if parametrize.is_parametrized(m, "weight")]
+    assert norms and all(abs(n - 1) < 0.02 for n in norms), norms
+    out = np.asarray(Colorizer(generator, device="cpu", precision="fp32").colorize(photos / "photo11.jpg"))
+    assert out.shape == (64, 80, 3)
+    with pytest.raises(ValueError, match="averaging needs at least 2"):
+        average.run(AverageConfig(run=str(run), cycle=1, first=6))
 
 
 def test_push_validates_before_any_network(tmp_path, monkeypatch):

@@ -19,11 +19,11 @@ from collections.abc import Callable
 
 from nogan.errors import NoganError
 
-from . import (cycle, evaluate, export, gan, pretrain_critic, pretrain_gen, push, save_gen_images,
-               sweep)
+from . import (average, cycle, evaluate, export, gan, pretrain_critic, pretrain_gen, push,
+               save_gen_images, sweep)
 from .checkpoint import load_checkpoint
-from .config import (CycleConfig, DamageConfig, DamageEvaluateConfig, DamageExportConfig, EvaluateConfig,
-                     ExportConfig, FillConfig, FillEvaluateConfig, FillExportConfig, GanConfig,
+from .config import (AverageConfig, CycleConfig, DamageConfig, DamageEvaluateConfig, DamageExportConfig,
+                     EvaluateConfig, ExportConfig, FillConfig, FillEvaluateConfig, FillExportConfig, GanConfig,
                      PretrainCriticConfig, PretrainGenConfig, PushConfig, SaveGenImagesConfig, SweepConfig)
 from .damage import evaluate as damage_evaluate
 from .damage import export as damage_export
@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[type, Callable]] = {
     "gan": (GanConfig, gan.run),
     "cycle": (CycleConfig, cycle.run),
     "sweep": (SweepConfig, sweep.run),
+    "average": (AverageConfig, average.run),
     "evaluate": (EvaluateConfig, evaluate.run),
     "export": (ExportConfig, export.run),
     "push": (PushConfig, push.run),

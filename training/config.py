@@ -131,6 +131,16 @@ class CycleConfig(GanConfig):
 
 
 @dataclass
+class AverageConfig:
+    """The mean of the generator weights of a run of one GAN phase's checkpoints."""
+
+    run: str = "runs/nogan"
+    cycle: int = 0  # 0 = the last cycle in the run
+    first: int = 0  # the first step whose checkpoint is averaged
+    last: int = 0  # the last one; 0 = up to the phase's last checkpoint
+
+
+@dataclass
 class SweepConfig:
     """Score every checkpoint of a GAN phase on fixed validation photos and pick one."""
 
