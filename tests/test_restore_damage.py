@@ -186,3 +186,18 @@ def test_train_resume_evaluate_export(tmp_path, capsys):
     net = load_damage_net(out)
     assert net.threshold == result["best_threshold"] and net.config == DamageNetConfig.tiny()
     assert training_main(["export-damage", "--checkpoint", str(tmp_path / "nope.pt"), "--out", str(out)]) == 2
+
+
+def test_views_average_the_mirror_images(tiny_net):
+    gray = photo_like(96, 72)
+    plain = damage_probability(tiny_net, gray, precision="fp32", views=1)
+    mirrored = damage_probability(tiny_net, np.ascontiguousarray(gray[:, ::-1]), precision="fp32", views=1)
+    two = damage_probability(tiny_net, gray, precision="fp32", views=2)
+    np.testing.assert_allclose(two, (plain + mirrored[:, ::-1]) / 2, atol=1e-6)
+    # with its mirror image averaged in, the map of a mirrored picture is the mirrored map
+    for views in (2, 4):
+        both = damage_probability(tiny_net, np.ascontiguousarray(gray[:, ::-1]), precision="fp32", views=views)
+        np.testing.assert_allclose(both[:, ::-1], damage_probability(tiny_net, gray, precision="fp32",
+                                                                     views=views), atol=1e-6)
+    with pytest.raises(ValueError, match="views=3"):
+        damage_probability(tiny_net, gray, views=3)
