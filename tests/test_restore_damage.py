@@ -77,6 +77,27 @@ def test_damage_is_seeded_and_clean_samples_have_empty_masks():
         damage(photo.astype(np.float32), np.random.default_rng(0))
 
 
+def test_spots_range_from_specks_to_stains_and_cracks_and_scratches_come_dark_and_bright():
+    widths = []
+    for seed in range(40):
+        alpha, tone = np.zeros((160, 160), np.float32), np.zeros((160, 160), np.float32)
+        synth.spots(alpha, tone, np.random.default_rng(seed), 1)
+        ys, xs = np.nonzero(alpha > 0.25)
+        if len(xs):
+            widths.append(max(np.ptp(xs), np.ptp(ys)) + 1)
+    assert min(widths) <= 8 and 20 <= max(widths) <= 40  # mould spots of 3 to about 28 px
+    for draw in (lambda a, t, rng: synth.cracks(a, t, rng, 1),
+                 lambda a, t, rng: synth.scratches(a, t, rng, 1, wide=False)):
+        tones = []
+        for seed in range(40):
+            alpha, tone = np.zeros((96, 96), np.float32), np.zeros((96, 96), np.float32)
+            draw(alpha, tone, np.random.default_rng(seed))
+            if (alpha > 0.5).any():
+                tones.append(tone[alpha > 0.5].mean())
+        dark = np.mean(np.array(tones) < 128)
+        assert 0.3 < dark < 0.7  # cracked glass negatives and dirt print dark, bare paper bright
+
+
 def test_f1_tolerates_one_pixel():
     truth = np.zeros((20, 20), bool)
     truth[10, 5:15] = True
