@@ -20,6 +20,7 @@ thin and bright on black, like a scratch).
 from __future__ import annotations
 
 import contextlib
+import functools
 
 import cv2
 import numpy as np
@@ -101,7 +102,8 @@ def damage_probability(net: DamageNet, gray: np.ndarray, *, device=None, precisi
     device = resolve_device(device if device is not None else next(net.parameters()).device)
     precision = resolve_precision(precision, device)
     net = net.to(device).eval()
-    probability = lambda image: _probability_tiled(net, image, device, precision, tile, overlap)  # noqa: E731
+    probability = functools.partial(_probability_tiled, net, device=device, precision=precision, tile=tile,
+                                    overlap=overlap)
     prob = _mean_over_views(probability, gray, views)
     h, w = gray.shape
     if coarse_side is not None and max(h, w) > 2 * coarse_side:
