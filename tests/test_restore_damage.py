@@ -77,6 +77,27 @@ def test_damage_is_seeded_and_clean_samples_have_empty_masks():
         damage(photo.astype(np.float32), np.random.default_rng(0))
 
 
+def test_spots_range_from_specks_to_stains_and_cracks_and_scratches_come_dark_and_bright():
+    widths = []
+    for seed in range(40):
+        alpha, tone = np.zeros((160, 160), np.float32), np.zeros((160, 160), np.float32)
+        synth.spots(alpha, tone, np.random.default_rng(seed), 1)
+        ys, xs = np.nonzero(alpha > 0.25)
+        if len(xs):
+            widths.append(max(np.ptp(xs), np.ptp(ys)) + 1)
+    assert min(widths) <= 8 and 20 <= max(widths) <= 40  # mould spots of 3 to about 28 px
+    for draw in (lambda a, t, rng: synth.cracks(a, t, rng, 1),
+                 lambda a, t, rng: synth.scratches(a, t, rng, 1, wide=False)):
+        tones = []
+        for seed in range(40):
+            alpha, tone = np.zeros((96, 96), np.float32), np.zeros((96, 96), np.float32)
+            draw(alpha, tone, np.random.default_rng(seed))
+            if (alpha > 0.5).any():
+                tones.append(tone[alpha > 0.5].mean())
+        dark = np.mean(np.array(tones) < 128)
+        assert 0.3 < dark < 0.7  # cracked glass negatives and dirt print dark, bare paper bright
+
+
 def test_f1_tolerates_one_pixel():
     truth = np.zeros((20, 20), bool)
     truth[10, 5:15] = True
@@ -186,3 +207,18 @@ def test_train_resume_evaluate_export(tmp_path, capsys):
     net = load_damage_net(out)
     assert net.threshold == result["best_threshold"] and net.config == DamageNetConfig.tiny()
     assert training_main(["export-damage", "--checkpoint", str(tmp_path / "nope.pt"), "--out", str(out)]) == 2
+
+
+def test_views_average_the_mirror_images(tiny_net):
+    gray = photo_like(96, 72)
+    plain = damage_probability(tiny_net, gray, precision="fp32", views=1)
+    mirrored = damage_probability(tiny_net, np.ascontiguousarray(gray[:, ::-1]), precision="fp32", views=1)
+    two = damage_probability(tiny_net, gray, precision="fp32", views=2)
+    np.testing.assert_allclose(two, (plain + mirrored[:, ::-1]) / 2, atol=1e-6)
+    # with its mirror image averaged in, the map of a mirrored picture is the mirrored map
+    for views in (2, 4):
+        both = damage_probability(tiny_net, np.ascontiguousarray(gray[:, ::-1]), precision="fp32", views=views)
+        np.testing.assert_allclose(both[:, ::-1], damage_probability(tiny_net, gray, precision="fp32",
+                                                                     views=views), atol=1e-6)
+    with pytest.raises(ValueError, match="views=3"):
+        damage_probability(tiny_net, gray, views=3)

@@ -99,11 +99,12 @@ def scratches(alpha, tone, rng: Rng, count: int, wide: bool) -> None:
         _stroke(layer, pts, width, rng.uniform(0.5, 2.5) if wide else rng.uniform(0, 0.7))
         if rng.random() < 0.3:  # broken scratch: the stylus lifted in places
             layer *= cv2.resize(rng.random((8, 8)).astype(np.float32), (w, h)) > 0.35
-        _paint(alpha, tone, layer, _tone(rng, 0.55), rng.uniform(0.5, 1.0) if wide else rng.uniform(0.6, 1.0))
+        _paint(alpha, tone, layer, _tone(rng, 0.45), rng.uniform(0.5, 1.0) if wide else rng.uniform(0.6, 1.0))
 
 
 def cracks(alpha, tone, rng: Rng, count: int) -> None:
-    """Branching jagged lines: cracked emulsion. White paper shows through, sometimes dark dirt."""
+    """Branching jagged lines: cracked emulsion, where white paper shows through, or a cracked glass
+    negative or dirt in the crack, which print dark (half of them)."""
     h, w = alpha.shape
     layer = np.zeros((h, w), np.float32)
     for _ in range(count):
@@ -118,7 +119,7 @@ def cracks(alpha, tone, rng: Rng, count: int) -> None:
                 if depth < 3 and rng.random() < 0.12:
                     stack.append((x, y, angle + rng.choice([-1, 1]) * rng.uniform(0.5, 1.3), depth + 1))
             _stroke(layer, np.array(pts, np.float32), rng.choice([1, 1, 2]), rng.uniform(0, 0.5))
-    _paint(alpha, tone, layer, _tone(rng, 0.8), rng.uniform(0.6, 1.0))
+    _paint(alpha, tone, layer, _tone(rng, 0.5), rng.uniform(0.6, 1.0))
 
 
 def fold(alpha, tone, rng: Rng) -> None:
@@ -158,12 +159,12 @@ def blob_outline(rng: Rng, h: int, w: int, radius: tuple[float, float],
 
 
 def spots(alpha, tone, rng: Rng, count: int) -> None:
-    """Mould and emulsion spots: compact irregular blobs, wider than dust (3-12 px), hard or
+    """Mould and emulsion spots: compact irregular blobs, wider than dust (3-28 px), hard or
     soft-edged, often darker at the rim."""
     h, w = alpha.shape
     for _ in range(count):
         canvas = np.zeros((h, w), np.uint8)
-        polygon = blob_outline(rng, h, w, (1.5, 6), (0.6, 1.4))
+        polygon = blob_outline(rng, h, w, (1.5, 14), (0.6, 1.4))
         cv2.fillPoly(canvas, [np.round(polygon * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
         layer = canvas.astype(np.float32) / 255
         if rng.random() < 0.5:

@@ -9,9 +9,11 @@
 # 1.5 more at a lower rate, then 10 more, each from the previous stage's last checkpoint. The
 # first two encoder stages stay at their ImageNet weights, which halves the step time on a CPU.
 # On a busy 2-core CPU a step of 8 crops took 0.5-3.5 s in stages 1-3 (about 1.5 h in all); stage 4
-# trains the whole network (72 min). The bundled weights also had 3,000 steps between stages 3
-# and 4 with an earlier generator (see the model card). On a GPU raise the epochs and SIZE, set
-# FROZEN_STAGES=0 and drop OMP_NUM_THREADS.
+# trains the whole network (72 min). Stage 5 fine-tunes stage 4's export for 10 epochs at a lower
+# rate (about 40 min on a busy CPU) and keeps its best checkpoint. The bundled weights also had
+# 3,000 steps between stages 3 and 4 with an earlier generator, and stages 1-4 ran with the
+# generator as it was before stage 5 (mould spots of 3-12 px, fewer dark scratches and cracks; see
+# the model card). On a GPU raise the epochs and SIZE, set FROZEN_STAGES=0 and drop OMP_NUM_THREADS.
 #
 # Usage: bash training/recipes/damage.sh [run dir]   (from the repository root)
 set -euo pipefail
@@ -27,6 +29,7 @@ EPOCHS=${EPOCHS:-3}
 EPOCHS2=${EPOCHS2:-1.5}
 EPOCHS3=${EPOCHS3:-10}
 EPOCHS4=${EPOCHS4:-48}
+EPOCHS5=${EPOCHS5:-10}
 SIZE=${SIZE:-128}
 FROZEN_STAGES=${FROZEN_STAGES:-2}
 
@@ -45,8 +48,15 @@ $T train-damage --run "$RUN/stage3" $COMMON --seed 44 --epochs "$EPOCHS3" --lr 1
 $T train-damage --run "$RUN/stage4" $COMMON --frozen-stages 0 --seed 46 --epochs "$EPOCHS4" --lr 1e-3 \
     --save-every 500 --init "$(ls "$RUN"/stage3/ckpt_*.pt | tail -1)"
 
+# stage 5: from stage 4's export (fp16, as shipped before), the generator's wider mould spots and
+# more dark scratches and cracks; the bundled weights are its best checkpoint (step 1,000 of 2,020)
+$T export-damage --checkpoint "$RUN/stage4/best.pt" --out "$RUN/stage4_export" --threshold 0.7
+$T train-damage --run "$RUN/stage5" $COMMON --frozen-stages 0 --seed 47 --epochs "$EPOCHS5" --lr 3e-4 \
+    --save-every 200 --init "$RUN/stage4_export"
+
 # F1 (1-pixel tolerance) of the best checkpoint on all held-out photos, for the record; the export
-# threshold is 0.7, not the best-scoring one: with detect_damage's evidence check it is where
-# undamaged photos keep 32 dB through the default restoration (benchmarks/restore.py, no_harm)
-$T evaluate-damage --model "$RUN/stage4/best.pt" --data "$DATA" --out "$RUN/metrics.json"
-$T export-damage --checkpoint "$RUN/stage4/best.pt" --out "$OUT" --threshold "${THRESHOLD:-0.7}"
+# threshold is 0.8, not the best-scoring one: with detect_damage's evidence check and two views the
+# synthetic-damage PSNR is flat from 0.7 to 0.85 while undamaged photos fare better the higher it
+# is (33.4 dB at 0.8 through the default restoration; benchmarks/restore.py, no_harm)
+$T evaluate-damage --model "$RUN/stage5/best.pt" --data "$DATA" --out "$RUN/metrics.json"
+$T export-damage --checkpoint "$RUN/stage5/best.pt" --out "$OUT" --threshold "${THRESHOLD:-0.8}"
