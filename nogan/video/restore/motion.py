@@ -42,7 +42,7 @@ class FlowAligner:
     the defaults are what restoration can afford; measuring can afford more.
     """
 
-    def __init__(self, side: int = FLOW_SIDE, preset: int = cv2.DISOPTICAL_FLOW_PRESET_FAST):
+    def __init__(self, side: int = FLOW_SIDE, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM):
         self.side = side
         self._dis = cv2.DISOpticalFlow_create(preset)
 
