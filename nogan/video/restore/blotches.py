@@ -88,10 +88,6 @@ def remove_blotches(luma: np.ndarray, before: np.ndarray, after: np.ndarray, rel
     edge = max(2, round(_GATE_EDGE * max(luma.shape)))
     strength[:edge] = strength[-edge:] = strength[:, :edge] = strength[:, -edge:] = 0
     threshold = spike_threshold(noise)
-    if sources[0].offset * sources[1].offset > 0:
-        # both neighbours on one side: what this frame newly uncovers is on neither of them either, so only
-        # where they show the same (reliably aligned, alike) is a difference from both a defect
-        strength[(reliable < _TRUSTED) | (np.abs(before - after) >= threshold / 2)] = 0
     count, labels, stats, _ = cv2.connectedComponentsWithStats((np.abs(strength) > threshold / 2).astype(np.uint8),
                                                                connectivity=8)
     if count <= 1:
@@ -116,6 +112,10 @@ def remove_blotches(luma: np.ndarray, before: np.ndarray, after: np.ndarray, rel
     pixels = np.maximum(np.bincount(index, minlength=count), 1)
     trusted = (np.bincount(index, reliable.ravel(), count) / pixels > _TRUSTED) & \
         (np.bincount(index, np.abs(before - after).ravel(), count) / pixels < threshold / 2)
+    if sources[0].offset * sources[1].offset > 0:
+        # both neighbours on one side: what this frame newly uncovers is on neither of them either, so only
+        # where they show the same (reliably aligned, alike) is a difference from both a defect
+        blotch &= trusted
     grow = np.ones((3, 3), np.uint8)
     from_neighbours = cv2.dilate((blotch & trusted)[labels].astype(np.uint8), grow).astype(bool)
     from_frame = cv2.dilate((blotch & ~trusted)[labels].astype(np.uint8), grow).astype(bool) & ~from_neighbours
@@ -164,7 +164,7 @@ def _moved(luma: np.ndarray, padded: list[tuple[np.ndarray, np.ndarray, int]], s
     top, left = stat[1] - y0, stat[0] - x0
     weight[top:top + stat[3], left:left + stat[2]][shape] = 1.0
     centre = np.array([(x0 + x1) // 2, (y0 + y1) // 2])
-    errors, shifts = [], []
+    errors, shifts, windows = [], [], []
     for image, where, r in padded:
         dx, dy = (where[centre[1], centre[0]] - centre).round().astype(int)  # the aligned place
         shifts.append((dx, dy))
@@ -172,6 +172,7 @@ def _moved(luma: np.ndarray, padded: list[tuple[np.ndarray, np.ndarray, int]], s
         # `r` either side of the aligned place, which is at (r, r) of the error map
         window = image[py + _RIM:py + (y1 - y0) + 2 * r + _RIM, px + _RIM:px + (x1 - x0) + 2 * r + _RIM]
         errors.append(cv2.matchTemplate(window, patch, cv2.TM_SQDIFF, mask=weight))
+        windows.append(window)
     first, second = errors
     (_, _, radius), (_, _, further) = padded
     scale = max(float(first[radius, radius]), float(second[further, further]), 1e-6)
@@ -181,17 +182,27 @@ def _moved(luma: np.ndarray, padded: list[tuple[np.ndarray, np.ndarray, int]], s
     steady = cv2.remap(cv2.erode(second, np.ones((5, 5), np.uint8)), *to_second, cv2.INTER_NEAREST,
                        borderMode=cv2.BORDER_CONSTANT, borderValue=np.inf)
     both = np.maximum(first, steady)
-    both[radius - 1:radius + 2, radius - 1:radius + 2] = np.inf
+    # a thing found in place is no thing that moved. With both neighbours on one side, something like it
+    # that stays in place fits steady motion within the slack up to 2 pixels from it: that too
+    near = 1 if ratio < 0 else 3
+    both[radius - near:radius + near + 1, radius - near:radius + near + 1] = np.inf
     y, x = np.unravel_index(np.argmin(both), both.shape)
-    as_it_was = float(weight.sum()) * max(_MATCH_LEVELS, _MATCH_GRAIN * np.sqrt(2) * noise) ** 2
-    if not (both[y, x] < _FOUND_ELSEWHERE * scale and (both[y, x] < as_it_was or both[y, x] < _FOUND_CLOSELY * scale)):
+    level = max(_MATCH_LEVELS, _MATCH_GRAIN * np.sqrt(2) * noise) ** 2  # squared error of a thing as it was
+    as_it_was = float(weight.sum()) * level
+    close = both[y, x] < _FOUND_CLOSELY * scale
+    if ratio > 0:
+        # both neighbours on one side: far more places fit steady motion by chance (the second is searched
+        # twice as far), so the thing itself (its rim aside: a moving thing's background changes) must be
+        # found as it was in the nearer one
+        found = windows[0][y:y + patch.shape[0], x:x + patch.shape[1]]
+        close &= float(np.mean((found - patch)[weight == 1.0] ** 2)) < level
+    if not (both[y, x] < _FOUND_ELSEWHERE * scale and (both[y, x] < as_it_was or close)):
         return False
     # a thing matches at one place, not over a stretch of like texture: 3 or 4 pixels off its best
     # match (within the 2 pixels of slack) it matches clearly worse, mostly. When it matches very well,
     # the second neighbour showing that is enough: in the first it may lie beside something like it
     if _peaked(first, y, x, scale):
         return True
-    close = both[y, x] < _FOUND_CLOSELY * scale
     x, y = round(float(to_second[0][y, x])), round(float(to_second[1][y, x]))  # where steady motion puts it
     return close and 0 <= y < second.shape[0] and 0 <= x < second.shape[1] and _peaked(second, y, x, scale)
 
