@@ -13,8 +13,10 @@ tone is fitted to the clean frame's (the damage's gain, offset and ramp; flicker
 Real: ../shared/data/old_film/a_bomb_blast_effects_excerpt.mp4 (public domain), decoded, restored
 and measured: flicker is the standard deviation of the frame mean luminance around its slow trend
 (a Gaussian of 4 frames' sigma within each shot; frames next to cuts left out), and the same of
-the frames' tone, followed along the flow (`tone_flicker`: camera and gate motion aside); both
-also shot by shot (`flicker_by_shot`): the frame mean also moves when the camera does (the two
+the frames' tone, followed along the flow (`tone_flicker`: camera and gate motion aside;
+`tone_trend_shift`: the largest gap, in levels, between the slow trends of the tone before and after
+within a shot, as a de-flicker should follow the film's slow changes of light, not flatten or lag
+them); all also shot by shot (`flicker_by_shot`): the frame mean also moves when the camera does (the two
 shots from a bouncing truck), which is the scene, not flicker. How much it moves so is
 `flicker_of_motion`: the flicker of frame means that change only as the picture moves (each
 frame's mean change is that of the frame before brought onto it along the flow, its tone as it
@@ -52,8 +54,10 @@ from benchmarks.film_flicker import (  # noqa: E402
     by_shot,
     coarse_aligner,
     flicker,
+    level_flicker,
     motion_levels,
-    tone_flicker,
+    tone_levels,
+    trend_shift,
 )
 from benchmarks.film_spikes import distinct_neighbours, repeated, spike_count  # noqa: E402
 from nogan.video import RestoreOptions, colorize_video, probe  # noqa: E402
@@ -198,7 +202,8 @@ def real(path: Path, stills: Path | None) -> dict:
     restored, seconds = restore_frames(frames)
     cuts = shot_cuts(frames)
     before, after = flicker(frames, cuts), flicker(restored, cuts)
-    tone_before, tone_after = tone_flicker(frames, cuts), tone_flicker(restored, cuts)
+    tones = tone_levels(frames, cuts), tone_levels(restored, cuts)
+    tone_before, tone_after = (level_flicker(levels, cuts) for levels in tones)
     repeats = repeated(frames, cuts)
     neighbours = distinct_neighbours(repeats, cuts)
     fine = FlowAligner(max(frames[0].shape), cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
@@ -206,7 +211,7 @@ def real(path: Path, stills: Path | None) -> dict:
     fast_before, fast_after = (spike_count(frames, neighbours, coarse_aligner()),
                                spike_count(restored, neighbours, coarse_aligner()))
     motion = motion_levels(frames, cuts, fine)
-    of_motion = flicker([np.full((1, 1), level) for level in motion], cuts)
+    of_motion = level_flicker(motion, cuts)
     # a repeat is output as its original restored: the pairs found stay identical
     pairs_identical = all(np.array_equal(restored[t], restored[t - 1]) for t in np.flatnonzero(repeats))
     if stills is not None:
@@ -222,11 +227,12 @@ def real(path: Path, stills: Path | None) -> dict:
         "flicker_of_motion": round(of_motion, 3), "flicker_reduction_possible": round(1 - of_motion / before, 3),
         "tone_flicker_before": round(tone_before, 3), "tone_flicker_after": round(tone_after, 3),
         "tone_flicker_reduction": round(1 - tone_after / tone_before, 3),
+        "tone_trend_shift": round(trend_shift(*tones, cuts), 2),
         "spikes_before": spikes_before, "spikes_after": spikes_after,
         "spike_reduction": round(1 - spikes_after / max(1, spikes_before), 3),
         "spikes_fast_flow_before": fast_before, "spikes_fast_flow_after": fast_after,
         "spike_fast_flow_reduction": round(1 - fast_after / max(1, fast_before), 3),
-        "flicker_by_shot": by_shot(frames, restored, cuts, motion),
+        "flicker_by_shot": by_shot(frames, restored, cuts, tones, motion),
         "restore_s_per_frame": round(seconds, 3),
     }
 
