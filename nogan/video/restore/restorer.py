@@ -134,7 +134,8 @@ class FilmRestorer:
             # the state stays the original's: the copy adds nothing to the grain average or the trends
             return self._last_output.copy()
         ahead = self._shot_ahead()
-        distinct = self._distinct_ahead(frame, ahead)
+        # the second distinct frame ahead tells dust at a shot's first frame only
+        distinct = self._distinct_ahead(frame, ahead, 1 if self._behind else 2)
         following, to_next = distinct[0] if distinct else (None, None)
         options, luma = self.options, frame.luma
         previous = upcoming = None
@@ -170,29 +171,33 @@ class FilmRestorer:
         """The two neighbours dust on `frame` is told by, each aligned onto it in the tone of `luma`, and as
         decoded (`Neighbour`s): the frames before and after it; at the shot's first frame the next two, at
         its last the two before (a defect on one frame is on neither); None when the shot shows fewer than
-        two other frames. `previous` and `upcoming` are the nearest ones, already aligned."""
-        behind = []  # (aligned, as decoded, alignment onto `frame`, offset), the nearest first
-        alignment = frame.to_previous
-        for past in reversed(self._behind):
-            aligned = previous if not behind else _matched((alignment.warp(past.luma), alignment.reliable), luma)
-            behind.append((aligned, past.source, alignment, -len(behind) - 1))
-            if past.to_previous is None or len(behind) == 2:
-                break
-            alignment = alignment.then(past.to_previous)
-        ahead = [(upcoming if step == 0 else _matched((alignment.warp(later.luma), alignment.reliable), luma),
-                  later.luma, alignment, step + 1) for step, (later, alignment) in enumerate(distinct[:2])]
-        chosen = behind[:1] + ahead[:1] if behind and ahead else (behind or ahead)[:2]
-        if len(chosen) < 2:
-            return None
-        sources = tuple(Neighbour(_global_tone(source, luma), a, offset) for _, source, a, offset in chosen)
-        return chosen[0][0], chosen[1][0], sources
+        two other frames. `previous` and `upcoming` are the nearest ones, already aligned; `distinct` the
+        distinct look-ahead frames with their alignments onto `frame`."""
+        if previous is not None and upcoming is not None:
+            (following, to_next), last = distinct[0], self._behind[-1]
+            return previous, upcoming, (Neighbour(_global_tone(last.source, luma), frame.to_previous, -1),
+                                        Neighbour(_global_tone(following.luma, luma), to_next, 1))
+        if previous is None and len(distinct) == 2:
+            (nearer, to_nearer), (further, to_further) = distinct
+            return upcoming, _matched((to_further.warp(further.luma), to_further.reliable), luma), (
+                Neighbour(_global_tone(nearer.luma, luma), to_nearer, 1),
+                Neighbour(_global_tone(further.luma, luma), to_further, 2))
+        if upcoming is None and len(self._behind) == 2:
+            earlier, last = self._behind
+            to_earlier = frame.to_previous.then(last.to_previous)
+            return previous, _matched((to_earlier.warp(earlier.luma), to_earlier.reliable), luma), (
+                Neighbour(_global_tone(last.source, luma), frame.to_previous, -1),
+                Neighbour(_global_tone(earlier.source, luma), to_earlier, -2))
+        return None
 
     @staticmethod
-    def _distinct_ahead(frame: _Frame, ahead: list[_Frame]) -> list[tuple[_Frame, Alignment]]:
-        """The look-ahead frames of the shot that are no repeats, each with its alignment onto `frame`
-        (through the repeats before it), in order."""
+    def _distinct_ahead(frame: _Frame, ahead: list[_Frame], count: int) -> list[tuple[_Frame, Alignment]]:
+        """The first `count` look-ahead frames of the shot that are no repeats, each with its alignment onto
+        `frame` (through the repeats before it), in order."""
         distinct, alignment = [], None
         for step, later in zip([frame, *ahead], ahead):
+            if len(distinct) == count:
+                break
             alignment = step.to_next if alignment is None else alignment.then(step.to_next)
             if not later.repeat:
                 distinct.append((later, alignment))
