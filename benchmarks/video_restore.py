@@ -13,19 +13,26 @@ tone is fitted to the clean frame's (the damage's gain, offset and ramp; flicker
 Real: ../shared/data/old_film/a_bomb_blast_effects_excerpt.mp4 (public domain), decoded, restored
 and measured: flicker is the standard deviation of the frame mean luminance around its slow trend
 (a Gaussian of 4 frames' sigma within each shot; frames next to cuts left out), and the same of
-the frames' tone, followed along the flow (`tone_flicker`: camera and gate motion aside); both
-also shot by shot (`flicker_by_shot`): the frame mean also moves when the camera does (the two
-shots from a bouncing truck), which is the scene, not flicker. Spikes are pixels over 30 levels
-brighter or darker than both neighbours aligned along the flow (where it is reliable); the
+the frames' tone, followed along the flow (`tone_flicker`: camera and gate motion aside;
+`tone_trend_shift`: the largest gap, in levels, between the slow trends of the tone before and after
+within a shot, as a de-flicker should follow the film's slow changes of light, not flatten or lag
+them); all also shot by shot (`flicker_by_shot`): the frame mean also moves when the camera does (the two
+shots from a bouncing truck), which is the scene, not flicker. How much it moves so is
+`flicker_of_motion`: the flicker of frame means that change only as the picture moves (each
+frame's mean change is that of the frame before brought onto it along the flow, its tone as it
+was). It is what a perfect de-flicker would leave, the floor of `flicker_after`.
+Spikes are pixels over 30 levels brighter or darker than both neighbours aligned along the flow
+(where it is reliable); the
 neighbours are the nearest distinct frames, for the film before and after alike: the film repeats
 every fifth frame (24 to 30 fps pulldown), and a frame compared with its own copy shows no spike,
 so repeats (found in the film as decoded, by the restorer's own `RepeatDetector`) are stepped over
 and a dusty repeated pair counts on both its frames (`repeats`: how many were found;
 `repeated_pairs_identical`: whether every pair is still identical after restoration). The measure
-aligns with a finer flow than restoration affords (DIS "medium" at full size, the same for the film
-before and after): with the restorer's own fast flow on a small copy, most "spikes" of
-the untouched film are people and grass the flow did not follow (a marching column), which no
-restoration should remove; that coarser count is kept as `spikes_fast_flow_*`.
+aligns with DIS "medium" at full size (the same for the film before and after; the restorer's own
+flow is as fine, on a smaller copy). With a coarser flow (DIS "fast" on a 320 px copy, the
+restorer's own before it moved to "medium"), most "spikes" of the untouched film are people and grass the flow did
+not follow (a marching column), which no restoration should remove; that count is kept as
+`spikes_fast_flow_*`, and `tone_flicker` is measured with that flow too, as it always was.
 Speed: seconds per frame of `FilmRestorer` alone at 854x480, and of `colorize_video` with and
 without `restore=True` on the same 480p clip (the real "video" architecture with random weights,
 default keyframes): the ratio is what restoration adds to colouring.
@@ -43,6 +50,15 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.film_flicker import (  # noqa: E402
+    by_shot,
+    coarse_aligner,
+    flicker,
+    level_flicker,
+    motion_levels,
+    tone_levels,
+    trend_shift,
+)
 from benchmarks.film_spikes import distinct_neighbours, repeated, spike_count  # noqa: E402
 from nogan.video import RestoreOptions, colorize_video, probe  # noqa: E402
 from nogan.video.io import FrameReader  # noqa: E402
@@ -54,7 +70,6 @@ REPO = Path(__file__).resolve().parent.parent
 PICTURE = REPO / "examples" / "grace_hopper.jpg"
 REAL_FILM = REPO.parent / "shared" / "data" / "old_film" / "a_bomb_blast_effects_excerpt.mp4"
 SIZE = (854, 480)
-TREND_SIGMA = 4.0  # frames: the slow trend flicker is measured around
 OBJECT_LEVEL = 245  # the fast square's level
 
 
@@ -182,68 +197,21 @@ def shot_cuts(frames: list[np.ndarray]) -> list[int]:
     return [t for t in range(1, len(frames)) if is_scene_cut(luma_change(luma[t - 1], luma[t]))]
 
 
-def flicker(frames: list[np.ndarray], cuts: list[int]) -> float:
-    """Std of the frame mean luminance around its slow trend within shots, frames beside cuts left out."""
-    means = np.array([f.mean() for f in frames])
-    bounds = [0, *cuts, len(frames)]
-    residuals = []
-    for start, end in zip(bounds[:-1], bounds[1:]):
-        shot = means[start:end]
-        if len(shot) < 8:
-            continue
-        trend = cv2.GaussianBlur(shot.reshape(-1, 1), (1, 0), sigmaX=1, sigmaY=TREND_SIGMA,
-                                 borderType=cv2.BORDER_REFLECT).ravel()
-        residuals.extend((shot - trend)[2:-2])
-    return float(np.std(residuals))
-
-
-def tone_flicker(frames: list[np.ndarray], cuts: list[int]) -> float:
-    """Flicker as `flicker` measures it, of the frames' tone rather than their mean: each frame's tone
-    change is the median luminance change from the frame before, aligned onto it along the flow, where
-    the flow is reliable. The frame mean also moves when the picture does (the camera pans, the gate
-    weaves and the frame line enters): that is the scene, not flicker, and no restoration should undo it."""
-    return flicker([np.full((1, 1), level) for level in tone_levels(frames, cuts)], cuts)
-
-
-def tone_levels(frames: list[np.ndarray], cuts: list[int]) -> np.ndarray:
-    """Each frame's tone, as the sum of its median changes along the flow since its shot began."""
-    aligner, size = FlowAligner(), (frames[0].shape[1], frames[0].shape[0])
-    small = [aligner.small(f.astype(np.float32)) for f in frames]
-    tone = np.zeros(len(frames))
-    for t in range(1, len(frames)):
-        if t in cuts:
-            continue
-        to_previous, _ = aligner(small[t], small[t - 1], size)
-        change = frames[t].astype(np.float32) - to_previous.warp(frames[t - 1].astype(np.float32))
-        reliable = to_previous.reliable > 0.5
-        tone[t] = tone[t - 1] + (float(np.median(change[reliable])) if reliable.any() else 0.0)
-    return tone
-
-
-def by_shot(before: list[np.ndarray], after: list[np.ndarray], cuts: list[int]) -> list[dict]:
-    """`flicker` and `tone_flicker` before and after, shot by shot (first and end frame)."""
-    tones = [[np.full((1, 1), level) for level in tone_levels(frames, cuts)] for frames in (before, after)]
-    bounds, shots = [0, *cuts, len(before)], []
-    for start, end in zip(bounds[:-1], bounds[1:]):
-        if end - start >= 8:
-            figures = [flicker(frames[start:end], []) for frames in (before, after, *tones)]
-            shots.append({"frames": [start, end], **{name: round(value, 3) for name, value in zip(
-                ("flicker_before", "flicker_after", "tone_flicker_before", "tone_flicker_after"), figures)}})
-    return shots
-
-
 def real(path: Path, stills: Path | None) -> dict:
     frames = read_grey(path)
     restored, seconds = restore_frames(frames)
     cuts = shot_cuts(frames)
     before, after = flicker(frames, cuts), flicker(restored, cuts)
-    tone_before, tone_after = tone_flicker(frames, cuts), tone_flicker(restored, cuts)
+    tones = tone_levels(frames, cuts), tone_levels(restored, cuts)
+    tone_before, tone_after = (level_flicker(levels, cuts) for levels in tones)
     repeats = repeated(frames, cuts)
     neighbours = distinct_neighbours(repeats, cuts)
     fine = FlowAligner(max(frames[0].shape), cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     spikes_before, spikes_after = spike_count(frames, neighbours, fine), spike_count(restored, neighbours, fine)
-    fast_before, fast_after = (spike_count(frames, neighbours, FlowAligner()),
-                               spike_count(restored, neighbours, FlowAligner()))
+    fast_before, fast_after = (spike_count(frames, neighbours, coarse_aligner()),
+                               spike_count(restored, neighbours, coarse_aligner()))
+    motion = motion_levels(frames, cuts, fine)
+    of_motion = level_flicker(motion, cuts)
     # a repeat is output as its original restored: the pairs found stay identical
     pairs_identical = all(np.array_equal(restored[t], restored[t - 1]) for t in np.flatnonzero(repeats))
     if stills is not None:
@@ -255,13 +223,16 @@ def real(path: Path, stills: Path | None) -> dict:
         "repeats": int(sum(repeats)), "repeated_pairs_identical": pairs_identical,
         "flicker_before": round(before, 3), "flicker_after": round(after, 3),
         "flicker_reduction": round(1 - after / before, 3),
+        # what a perfect de-flicker leaves, and the reduction it would make
+        "flicker_of_motion": round(of_motion, 3), "flicker_reduction_possible": round(1 - of_motion / before, 3),
         "tone_flicker_before": round(tone_before, 3), "tone_flicker_after": round(tone_after, 3),
         "tone_flicker_reduction": round(1 - tone_after / tone_before, 3),
+        "tone_trend_shift": round(trend_shift(*tones, cuts), 2),
         "spikes_before": spikes_before, "spikes_after": spikes_after,
         "spike_reduction": round(1 - spikes_after / max(1, spikes_before), 3),
         "spikes_fast_flow_before": fast_before, "spikes_fast_flow_after": fast_after,
         "spike_fast_flow_reduction": round(1 - fast_after / max(1, fast_before), 3),
-        "flicker_by_shot": by_shot(frames, restored, cuts),
+        "flicker_by_shot": by_shot(frames, restored, cuts, tones, motion),
         "restore_s_per_frame": round(seconds, 3),
     }
 

@@ -66,3 +66,17 @@ def test_frame_count_is_kept_with_repeats_in_a_row_and_at_the_end():
     out = restore(clip)
     assert len(out) == len(clip)
     assert np.array_equal(out[2], out[3]) and np.array_equal(out[3], out[4]) and np.array_equal(out[7], out[8])
+
+
+def test_a_repeat_coded_afresh_is_found_where_the_cadence_puts_it():
+    # a keyframe on a repeat: it differs from its original by blocky coding noise, beyond compression
+    # noise elsewhere, though far less than distinct frames differ
+    clip = grainy(pan(texture(12), 26, step=0.5), seed=13, sigma=4.0)  # changes of about 7 levels
+    for t in (3, 8, 13, 18):
+        clip = repeat(clip, t, seed=t)
+    blocks = np.random.default_rng(14).normal(0, 4, (clip[0].shape[0] // 8 + 1, clip[0].shape[1] // 8 + 1))
+    coding = np.kron(blocks, np.ones((8, 8)))[:clip[0].shape[0], :clip[0].shape[1]].astype(np.float32)
+    clip[18] = clip[17] + coding  # a change of 3 levels
+    assert found(clip) == [3, 8, 13, 18]  # and frame 23, where the cadence would put the next, is no repeat
+    clip[3] = clip[2] + coding  # with no cadence seen yet, such a frame is no repeat
+    assert found(clip) == [8, 13]

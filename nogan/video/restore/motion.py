@@ -1,8 +1,9 @@
 """Aligning a frame's neighbours onto it along the dense optical flow, and knowing where that can be trusted.
 
-The flow (OpenCV's DIS, as in `keyframes`) is computed both ways between two consecutive frames on
-small copies: a defect of a few pixels averages away there, so dust and grain do not bend the
-flow, and it is cheap. Each small copy is normalised to a fixed mean and contrast first, so that
+The flow (OpenCV's DIS, as in `keyframes`, at its "medium" preset: the "fast" one loses people and
+grass that move, which then differ from both neighbours like dust) is computed both ways between
+two consecutive frames on small copies: a defect of a few pixels averages away there, so dust and
+grain do not bend the flow, and it is cheap. Each small copy is normalised to a fixed mean and contrast first, so that
 the exposure flicker of old film does not look like motion. A pixel's flow is reliable where the
 forward and backward flows agree (the pixel comes back to where it started): occlusions, things
 too fast or too small for the flow, and flow failures do not.
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-FLOW_SIDE = 320  # longer side of the copies the flow is computed on
+FLOW_SIDE = 384  # longer side of the copies the flow is computed on
 CONSISTENCY_PX = 0.5  # forward-backward disagreement (small-copy pixels) beyond which a flow is not trusted
 
 
@@ -42,7 +43,7 @@ class FlowAligner:
     the defaults are what restoration can afford; measuring can afford more.
     """
 
-    def __init__(self, side: int = FLOW_SIDE, preset: int = cv2.DISOPTICAL_FLOW_PRESET_FAST):
+    def __init__(self, side: int = FLOW_SIDE, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM):
         self.side = side
         self._dis = cv2.DISOpticalFlow_create(preset)
 

@@ -9,6 +9,12 @@ is a repeat when its change from the previous frame (the mean absolute differenc
 a global exposure step is no new picture) is both within compression noise (`REPEAT_LEVELS`) and a
 small share (`REPEAT_SHARE`) of the typical change between the shot's recent distinct frames.
 
+Pulldown repeats come at a steady cadence (every fifth frame from 24 to 30). Where the encoder put a
+keyframe on a repeat, it is coded afresh and differs from its original by more than compression
+noise elsewhere (blocky, with no moving edges in it), though still far less than distinct frames do.
+So once the last `_CADENCE` repeats came evenly spaced, a frame where the cadence puts the next one
+is a repeat when its change is a clearly smaller share of the typical one (`CADENCE_SHARE`).
+
 The test looks at each frame once, as it arrives, on a half-size copy: no pass over the whole film.
 A shot starts afresh: its first frames are never taken for repeats until a change between distinct
 frames has been seen, so a still shot (whose changes are all alike) never shows repeats.
@@ -21,7 +27,9 @@ import numpy as np
 
 REPEAT_LEVELS = 2.0  # mean absolute change (levels) under which a frame can be a repeat: compression noise
 REPEAT_SHARE = 0.3  # ... and under this share of the typical change between the shot's distinct frames
+CADENCE_SHARE = 0.65  # ... where the cadence puts a repeat: under this share, at any level
 _HISTORY = 5  # distinct changes the typical one is the median of
+_CADENCE = 3  # evenly spaced repeats in a row that make a cadence
 
 
 def frame_change(luma: np.ndarray, previous: np.ndarray) -> float:
@@ -40,16 +48,29 @@ class RepeatDetector:
     def __init__(self):
         self._previous: np.ndarray | None = None  # the last frame's half-size luminance
         self._changes: collections.deque[float] = collections.deque(maxlen=_HISTORY)  # between distinct frames
+        self._frames = 0  # frames seen
+        self._repeats: collections.deque[int] = collections.deque(maxlen=_CADENCE)  # where the last repeats were
 
     def __call__(self, luma: np.ndarray, cut: bool) -> bool:
         small, previous = luma[::2, ::2], self._previous
-        self._previous = small
+        self._previous, index = small, self._frames
+        self._frames += 1
         if cut or previous is None or previous.shape != small.shape:
-            self._changes.clear()
+            self._changes.clear()  # the cadence goes on: a film is transferred in one run, cuts and all
             return False
         change = frame_change(small, previous)
         typical = float(np.median(self._changes)) if self._changes else 0.0
-        repeat = change < REPEAT_LEVELS and change < REPEAT_SHARE * typical
-        if not repeat:
+        repeat = (change < REPEAT_LEVELS and change < REPEAT_SHARE * typical) or \
+            (self._expected(index) and change < CADENCE_SHARE * typical)
+        if repeat:
+            self._repeats.append(index)
+        else:
             self._changes.append(change)
         return repeat
+
+    def _expected(self, index: int) -> bool:
+        """Whether the last repeats came at a steady cadence that puts the next one at frame `index`."""
+        if len(self._repeats) < _CADENCE:
+            return False
+        gaps = set(np.diff(self._repeats).tolist())
+        return len(gaps) == 1 and gaps.pop() > 2 and index - self._repeats[-1] == np.diff(self._repeats)[0]

@@ -2,9 +2,9 @@
 
 Every stage works on the luminance; a frame's colour (a tint, a sepia toning) is kept as it is.
 Frame t is restored once frames t+1 and t+2 have arrived (`LOOKAHEAD`): dust needs the next
-frame, a scratch is confirmed by the frames around it. Behind it the restorer keeps only the
-previous restored frame (the grain average lives in it), the flicker trend and two scratch profiles,
-so memory does not grow with the film. Nothing crosses a scene cut: a new shot starts afresh.
+frame, a scratch is confirmed by the frames around it. Behind it the restorer keeps only the two
+previous restored frames (the grain average lives in them), the flicker trend and two scratch
+profiles, so memory does not grow with the film. Nothing crosses a scene cut: a new shot starts afresh.
 
 A frame that repeats its predecessor (pulldown, frame-rate conversion; `repeats`) is no neighbour:
 each frame is compared with the nearest distinct frames, the one two ahead when the next is a
@@ -17,7 +17,8 @@ rate are kept. For each distinct frame:
 2. flicker: move its tone to the shot's smoothed tone, from the previous restored frame and the
    look-ahead frames (`flicker`);
 3. line scratches out (`scratches`);
-4. dust and dirt out (`blotches`);
+4. dust and dirt out (`blotches`), told by the frames before and after; at a shot's first frame by
+   the next two, at its last by the two before;
 5. grain averaged along the motion (`grain`).
 """
 from __future__ import annotations
@@ -30,7 +31,7 @@ import numpy as np
 
 from ...restore import Restorer
 from ..stabilize import is_scene_cut, luma_change, small_luma
-from .blotches import remove_blotches
+from .blotches import Neighbour, remove_blotches
 from .flicker import ToneTracker, match_tone
 from .grain import grain_noise, reduce_grain
 from .motion import Alignment, FlowAligner
@@ -39,6 +40,9 @@ from .repeats import RepeatDetector
 from .scratches import column_profile, remove_scratches, scratch_columns, thin_lines
 
 LOOKAHEAD = 2  # frames that must follow a frame before it is restored
+
+
+Aligned = tuple[np.ndarray, np.ndarray]  # a neighbour aligned onto a frame (float32 0-255), reliability (0-1)
 
 
 @dataclass
@@ -52,6 +56,15 @@ class _Frame:
     profile: np.ndarray | None  # their column profile
     to_previous: Alignment | None = None  # the previous frame aligned onto this one, within a shot
     to_next: Alignment | None = None  # the next frame aligned onto this one, within a shot
+
+
+@dataclass
+class _Restored:
+    """A distinct frame of the current shot, once restored."""
+
+    luma: np.ndarray  # its restored luminance
+    source: np.ndarray  # its luminance as decoded
+    to_previous: Alignment | None  # the distinct frame before it aligned onto it (None: the shot's first)
 
 
 class FilmRestorer:
@@ -74,8 +87,7 @@ class FilmRestorer:
         self._pending: collections.deque[_Frame] = collections.deque()  # the frame due next and the look-ahead
         self._past_profiles: collections.deque[np.ndarray] = collections.deque(maxlen=LOOKAHEAD)
         self._past_lines: np.ndarray | None = None  # the last frame's `thin_lines`
-        self._previous: np.ndarray | None = None  # the last restored luminance of this shot
-        self._previous_source: np.ndarray | None = None  # ... and as it was decoded
+        self._behind: collections.deque[_Restored] = collections.deque(maxlen=2)  # this shot's last distinct frames
         self._last_output: np.ndarray | None = None  # the last frame returned, for a repeat of it
         self._last_small_luma: np.ndarray | None = None
         self._noise = 0.0  # the grain's standard deviation, from the last frame that could tell
@@ -115,18 +127,20 @@ class FilmRestorer:
     def _restore_due(self) -> np.ndarray:
         frame = self._pending.popleft()
         if frame.cut:
-            self._previous = None
+            self._behind.clear()
             self._past_profiles.clear()
             self._tone.reset()
         elif frame.repeat and self._last_output is not None:
             # the state stays the original's: the copy adds nothing to the grain average or the trends
             return self._last_output.copy()
         ahead = self._shot_ahead()
-        following, to_next = self._next_distinct(frame, ahead)
+        # the second distinct frame ahead tells dust at a shot's first frame only
+        distinct = self._distinct_ahead(frame, ahead, 1 if self._behind else 2)
+        following, to_next = distinct[0] if distinct else (None, None)
         options, luma = self.options, frame.luma
         previous = upcoming = None
-        if self._previous is not None:
-            previous = frame.to_previous.warp(self._previous), frame.to_previous.reliable
+        if self._behind:
+            previous = frame.to_previous.warp(self._behind[-1].luma), frame.to_previous.reliable
         if self._tone.memory > 0:
             luma = self._tone(luma, previous, self._aligned_ahead(frame, ahead))
         if previous is not None:
@@ -137,31 +151,57 @@ class FilmRestorer:
         if options.scratches:
             shot = [f.profile for f in ahead if not f.repeat]
             profiles = [*self._past_profiles, frame.profile, *shot]
-            along_motion = None if self._previous is None else column_profile(frame.to_previous.warp(self._past_lines))
+            along_motion = None if not self._behind else column_profile(frame.to_previous.warp(self._past_lines))
             luma = remove_scratches(luma, scratch_columns(profiles, len(self._past_profiles), along_motion))
             self._past_profiles.append(frame.profile)
             self._past_lines = frame.lines
-        if options.dust and previous is not None and upcoming is not None:
-            sources = [(_global_tone(self._previous_source, luma), frame.to_previous),
-                       (_global_tone(following.luma, luma), to_next)]
-            luma, _ = remove_blotches(luma, previous[0], upcoming[0], np.minimum(previous[1], upcoming[1]),
+        neighbours = self._dust_neighbours(frame, luma, distinct, previous, upcoming) if options.dust else None
+        if neighbours is not None:
+            (first, first_reliable), (second, second_reliable), sources = neighbours
+            luma, _ = remove_blotches(luma, first, second, np.minimum(first_reliable, second_reliable),
                                       self._noise, sources)
-        self._previous_source = frame.luma
         luma = reduce_grain(luma, previous, upcoming, self._noise, options.grain_strength)
-        self._previous = luma
+        self._behind.append(_Restored(luma, frame.luma, frame.to_previous if self._behind else None))
         self._last_output = _with_luma(frame.rgb, frame.luma, luma)
         return self._last_output
 
+    def _dust_neighbours(self, frame: _Frame, luma: np.ndarray, distinct: list[tuple[_Frame, Alignment]],
+                         previous: Aligned | None, upcoming: Aligned | None
+                         ) -> tuple[Aligned, Aligned, tuple[Neighbour, Neighbour]] | None:
+        """The two neighbours dust on `frame` is told by, each aligned onto it in the tone of `luma`, and as
+        decoded (`Neighbour`s): the frames before and after it; at the shot's first frame the next two, at
+        its last the two before (a defect on one frame is on neither); None when the shot shows fewer than
+        two other frames. `previous` and `upcoming` are the nearest ones, already aligned; `distinct` the
+        distinct look-ahead frames with their alignments onto `frame`."""
+        if previous is not None and upcoming is not None:
+            (following, to_next), last = distinct[0], self._behind[-1]
+            return previous, upcoming, (Neighbour(_global_tone(last.source, luma), frame.to_previous, -1),
+                                        Neighbour(_global_tone(following.luma, luma), to_next, 1))
+        if previous is None and len(distinct) == 2:
+            (nearer, to_nearer), (further, to_further) = distinct
+            return upcoming, _matched((to_further.warp(further.luma), to_further.reliable), luma), (
+                Neighbour(_global_tone(nearer.luma, luma), to_nearer, 1),
+                Neighbour(_global_tone(further.luma, luma), to_further, 2))
+        if upcoming is None and len(self._behind) == 2:
+            earlier, last = self._behind
+            to_earlier = frame.to_previous.then(last.to_previous)
+            return previous, _matched((to_earlier.warp(earlier.luma), to_earlier.reliable), luma), (
+                Neighbour(_global_tone(last.source, luma), frame.to_previous, -1),
+                Neighbour(_global_tone(earlier.source, luma), to_earlier, -2))
+        return None
+
     @staticmethod
-    def _next_distinct(frame: _Frame, ahead: list[_Frame]) -> tuple[_Frame | None, Alignment | None]:
-        """The first look-ahead frame of the shot that is no repeat, and its alignment onto `frame`
-        (through the repeats before it); None, None if the look-ahead holds none."""
-        alignment = None
+    def _distinct_ahead(frame: _Frame, ahead: list[_Frame], count: int) -> list[tuple[_Frame, Alignment]]:
+        """The first `count` look-ahead frames of the shot that are no repeats, each with its alignment onto
+        `frame` (through the repeats before it), in order."""
+        distinct, alignment = [], None
         for step, later in zip([frame, *ahead], ahead):
+            if len(distinct) == count:
+                break
             alignment = step.to_next if alignment is None else alignment.then(step.to_next)
             if not later.repeat:
-                return later, alignment
-        return None, None
+                distinct.append((later, alignment))
+        return distinct
 
     @staticmethod
     def _aligned_ahead(frame: _Frame, ahead: list[_Frame]) -> list[tuple[np.ndarray, np.ndarray]]:
