@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import logging
 import os
 import tempfile
@@ -33,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "examples"
 LOGO = HERE / "assets" / "logo.svg"
 TITLE = "时光重塑 · Time Reshaped"
-PHOTO_RENDER_FACTOR, VIDEO_RENDER_FACTOR = 35, 21
+PHOTO_RENDER_FACTOR, VIDEO_RENDER_FACTOR = 35, 21  # for a model that does not say its own
 COMPARE_CHOICES, COMPARE_DEFAULT = [7, 14, 21, 28, 35, 40], [14, 21, 28, 35]
 QUEUE_SIZE = 64  # waiting requests past this are turned away with "queue full" rather than piling up
 # A demo's limits: a minute of Full HD is minutes of GPU time already.
@@ -106,6 +107,7 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
     extra = [*settings.models, *([settings.default_model] if settings.default_model else [])]
     studio = Studio(Models(extra), settings.workdir, VIDEO_LIMITS)
     choices = studio.models.choices()
+    photo_default, video_default = settings.default_model or "artistic", settings.default_model or "video"
     example_photos = [str(p) for p in sorted(EXAMPLES.glob("*.jpg"))]
     on_device = {"concurrency_id": "device", "concurrency_limit": settings.concurrency}
     private = {"api_visibility": "private", "queue": False}
@@ -122,9 +124,10 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
 
         with gr.Tab(I18N("tab_photo"), id="photo"):
             with gr.Row():
-                photo_model = gr.Dropdown(choices, value=settings.default_model or "artistic", label=I18N("model"),
-                                          info=I18N("model_info"))
-                photo_factor = render_factor_slider(value=PHOTO_RENDER_FACTOR, label=I18N("render_factor"),
+                photo_model = gr.Dropdown(choices, value=photo_default, label=I18N("model"), info=I18N("model_info"))
+                photo_factor = render_factor_slider(value=studio.recommended_render_factor(photo_default, "photo",
+                                                                                           PHOTO_RENDER_FACTOR),
+                                                    label=I18N("render_factor"),
                                                     info=I18N("render_factor_info"), elem_id="photo-factor")
             with gr.Row(elem_id="photo-options"):  # for one photo and for several
                 photo_colorize = gr.Checkbox(True, label=I18N("opt_colorize"), info=I18N("opt_colorize_info"),
@@ -182,10 +185,12 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
             with gr.Row():
                 with gr.Column():
                     video = gr.Video(sources=["upload"], label=I18N("video_in"), elem_id="video-input")
-                    video_model = gr.Dropdown(choices, value=settings.default_model or "video",
-                                              label=I18N("model"), info=I18N("model_info"))
+                    video_model = gr.Dropdown(choices, value=video_default, label=I18N("model"),
+                                              info=I18N("model_info"))
                     video_status = gr.Markdown()
-                    video_factor = render_factor_slider(value=VIDEO_RENDER_FACTOR, label=I18N("render_factor"),
+                    video_factor = render_factor_slider(value=studio.recommended_render_factor(
+                                                            video_default, "video", VIDEO_RENDER_FACTOR),
+                                                        label=I18N("render_factor"),
                                                         info=I18N("render_factor_info"), elem_id="video-factor")
                     stabilization = gr.Slider(0, 1, value=0.5, step=0.05, label=I18N("stabilization"),
                                               info=I18N("stabilization_info"))
@@ -237,8 +242,12 @@ def build_demo(settings: Settings = Settings()) -> gr.Blocks:
         # queued (gr.Info needs the queue) but never behind the device's limit: it must not wait for the run
         cancel_button.click(studio.cancel_video, None, None, cancels=[video_run], api_visibility="private",
                             concurrency_limit=None)
-        for dropdown, status in ((photo_model, photo_status), (video_model, video_status)):
+        for dropdown, status, slider, kind in ((photo_model, photo_status, photo_factor, "photo"),
+                                               (video_model, video_status, video_factor, "video")):
             dropdown.change(studio.model_status, dropdown, status, **private)
+            # each model starts at the render factor it is made for (lite: the size it was trained at)
+            dropdown.change(functools.partial(studio.recommended_render_factor, kind=kind), dropdown, slider,
+                            **private)
             demo.load(studio.model_status, dropdown, status, **private)
         demo.load(studio.video_limits_text, None, video_limits, **private)
     return demo.queue(max_size=QUEUE_SIZE)

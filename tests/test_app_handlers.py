@@ -1,6 +1,7 @@
 """The app's handlers, called directly: real pictures through the tiny model, no server."""
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -22,6 +23,7 @@ import webui.handlers
 import webui.models
 from nogan import Colorizer, FFmpegError, OutOfMemoryError, VideoCancelled, WeightsUnavailableError
 from nogan.video import VideoLimits
+from nogan.weights.loader import BUNDLED
 from webui.handlers import PREVIEW_SIDE, Studio
 from webui.i18n import EN, TRANSLATIONS, language_of, text
 from webui.models import Models
@@ -316,3 +318,16 @@ def test_command_line_and_environment(monkeypatch):
     assert (args.models, args.default_model, args.concurrency, args.share) == (["/models/a", "owner/repo"],
                                                                               "owner/repo", 1, None)
     assert app.parse_args(["--share", "--concurrency", "2"]).share is True
+
+
+def test_each_model_starts_at_the_render_factor_it_is_made_for(studio, model):
+    lite = json.loads((BUNDLED["lite"] / "config.json").read_text())["render_factor"]
+    assert studio.recommended_render_factor("lite", "photo") == lite["photo"] != 35  # lite: 192 px, its training size
+    assert studio.recommended_render_factor("artistic", "photo") == 35
+    assert studio.recommended_render_factor("video", "video") == 21
+    assert studio.recommended_render_factor(model, "photo") == 8  # a model folder: its config says
+    # a Hub repo id says nothing until it is loaded: the slider is left as it is
+    assert isinstance(studio.recommended_render_factor("someone/some-model", "photo"), type(gr.skip()))
+    page = app.build_demo(app.Settings(default_model="lite")).config
+    sliders = {c["props"].get("elem_id"): c["props"]["value"] for c in page["components"] if c["type"] == "slider"}
+    assert sliders["photo-factor"] == lite["photo"] and sliders["video-factor"] == lite["video"]

@@ -261,6 +261,14 @@ class Studio:
     def model_status(self, model: str, request: gr.Request | None = None) -> str:
         return self.models.status(model, language(request))
 
+    def recommended_render_factor(self, model: str, kind: str, otherwise: object = None) -> object:
+        """The render factor `model` is made for, for `kind` ('photo' or 'video'); `otherwise` when
+        that is not known before loading it (for the slider: gr.skip(), left as it is)."""
+        info = self.models.recommended(model)
+        if info is None:
+            return gr.skip() if otherwise is None else otherwise
+        return info.photo_render_factor if kind == "photo" else info.video_render_factor
+
     @staticmethod
     def render_factor(value: object, lang: str) -> int:
         """The sliders' whole number in RENDER_FACTOR_RANGE; API callers may send anything."""

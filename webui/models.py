@@ -8,6 +8,8 @@ from pathlib import Path
 import gradio as gr
 
 from nogan import Colorizer, WeightsUnavailableError, available_models
+from nogan.weights.loader import BUNDLED
+from nogan.weights.pretrained import ModelInfo, read_config
 from nogan.weights.registry import MODELS
 
 from .errors import user_error
@@ -54,6 +56,20 @@ class Models:
         if name in MODELS:
             return text("status_download", language, model=label, size=_megabytes(MODELS[name].size))
         return text("status_lazy", language, model=label)
+
+    def recommended(self, name: str) -> ModelInfo | None:
+        """The render factors `name` is made for, known without loading it: the registry's models,
+        the bundled one and model folders; None for others (a Hub repo id, a .pth file) until loaded."""
+        if name in MODELS:
+            return ModelInfo(name, MODELS[name].photo_render_factor, MODELS[name].video_render_factor)
+        folder = BUNDLED.get(name, Path(name).expanduser())
+        if folder.is_dir():
+            try:
+                return read_config(folder)[1]
+            except ValueError:
+                return None
+        colorizer = self._colorizers.get(name)
+        return colorizer.info if colorizer is not None and colorizer.is_loaded else None
 
     def get(self, name: str, language: str, progress: Callable[..., object]) -> Colorizer:
         """The loaded colorizer for `name`, falling back to LITE (with a warning, the first time) when
