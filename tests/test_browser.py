@@ -176,9 +176,13 @@ def test_colorize_a_video_with_progress(browser, app_url):
 def test_cancel_stops_a_running_video(browser, app_url):
     page = open_app(browser, app_url)
     page.get_by_role("tab", name="Video").click()
+    # the slider starts at the test model's own render factor (6); at 21 the run lasts long enough to cancel
+    expect(page.locator("#video-factor input[type=number]")).to_have_value("6")
+    page.locator("#video-factor input[type=number]").fill("21")
+    page.locator("#video-factor input[type=number]").press("Enter")
     page.locator("#video-input input[type=file]").set_input_files(EXAMPLES / "old_film.mp4")
     expect(page.locator("#video-input video")).to_be_visible()
-    page.get_by_role("button", name="Colorize video").click()  # at render factor 21: long enough to cancel
+    page.get_by_role("button", name="Colorize video").click()
     expect(page.locator("#video-output").get_by_text(re.compile(r"\d+/96 frames"))).to_be_visible(
         timeout=RUN_TIMEOUT_MS)
     page.get_by_role("button", name="Cancel").click()

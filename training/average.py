@@ -14,15 +14,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from torch.nn.utils import parametrize
 
 from .checkpoint import (checkpoint_number, checkpoint_path, cycle_dir, generator_from, last_cycle,
                          load_checkpoint, numbered_checkpoints, save_checkpoint)
 from .config import AverageConfig, command_line
-
-# power-iteration steps that re-estimate each spectral norm for the averaged weights (the
-# vectors stored with any one checkpoint belong to that checkpoint's weights); torch uses 15 at start
-POWER_ITERATIONS = 15
+from .generator import settle_spectral_norms
 
 
 def averaged_state(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
@@ -45,12 +41,7 @@ def run(cfg: AverageConfig) -> Path:
     last = checkpoints[-1]
     generator = generator_from({**last, "models": {"generator": averaged_state(
         [c["models"]["generator"] for c in checkpoints])}})
-    generator.train()
-    with torch.no_grad():
-        for _ in range(POWER_ITERATIONS):
-            for m in generator.modules():
-                if parametrize.is_parametrized(m, "weight"):
-                    m.weight  # in training mode, reading the weight runs one power iteration
+    settle_spectral_norms(generator)  # the stored vectors belong to the last checkpoint's weights
     history = [*last["history"], command_line("average", cfg)]
     path = checkpoint_path(folder / "average", last["step"])
     return save_checkpoint(path, phase="gan", config=last["config"], step=last["step"], history=history,

@@ -21,7 +21,7 @@ from nogan.weights.pretrained import CONFIG_NAME, load_pretrained
 from nogan.weights.state_dict import load_strict
 
 from .critic import Critic
-from .generator import build_generator, decoder_modules
+from .generator import build_generator, decoder_modules, settle_spectral_norms
 
 _NUMBERED = re.compile(r"ckpt_(\d+)\.pt")
 
@@ -111,6 +111,7 @@ def generator_start(path: str | Path) -> tuple[UnetGenerator, list[str]]:
     # exported weights are already divided by their spectral norm, so normalising them again keeps them
     for m in decoder_modules(model):
         apply_spectral_norm(m)
+    settle_spectral_norms(model)
     card = path / "README.md"
     lines = card.read_text().splitlines() if card.is_file() else []
     return model, [line for line in lines if line.startswith("python -m training ")]

@@ -3,7 +3,9 @@ pixel-shuffle convolutions and spectral norm on every decoder convolution (not t
 """
 from __future__ import annotations
 
+import torch
 from torch import nn
+from torch.nn.utils import parametrize
 
 from nogan.models import GeneratorConfig, UnetGenerator, apply_spectral_norm
 from nogan.models.layers import PixelShuffleUpsample, icnr_
@@ -56,3 +58,18 @@ def group_lrs(lr: float, early_ratio: float) -> list[float]:
     if not 0 < early_ratio <= 1:
         raise ValueError(f"early_lr_ratio={early_ratio} must be in (0, 1]")
     return [lr * early_ratio, lr * early_ratio ** 0.5, lr]
+
+
+def settle_spectral_norms(model: nn.Module, iterations: int = 100) -> nn.Module:
+    """Run `iterations` power-iteration steps on every spectral norm of `model` (in place), for
+    weights that did not get them while training: averaged ones, or ones loaded from an export.
+    The vectors stored with a checkpoint belong to its own weights, and torch's 15 steps at
+    registration leave the norm of a fresh weight a few per cent off."""
+    mode = model.training
+    model.train()
+    with torch.no_grad():
+        for _ in range(iterations):
+            for m in model.modules():
+                if parametrize.is_parametrized(m, "weight"):
+                    m.weight  # in training mode, reading the weight runs one power-iteration step
+    return model.train(mode)
