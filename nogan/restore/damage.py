@@ -76,7 +76,8 @@ def _mean_over_views(probability, gray: np.ndarray, views: int) -> np.ndarray:
     total = probability(gray)
     for axes in MIRRORS[1:views]:
         total += np.flip(probability(np.ascontiguousarray(np.flip(gray, axes))), axes)
-    return total / views if views > 1 else total
+    total /= views
+    return total
 
 
 def damage_probability(net: DamageNet, gray: np.ndarray, *, device=None, precision: str | None = None,

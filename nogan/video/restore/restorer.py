@@ -133,23 +133,25 @@ class FilmRestorer:
         elif frame.repeat and self._last_output is not None:
             # the state stays the original's: the copy adds nothing to the grain average or the trends
             return self._last_output.copy()
-        ahead = self._shot_ahead()
+        ahead = self._alignments_ahead(frame, self._shot_ahead())
         # the second distinct frame ahead tells dust at a shot's first frame only
-        distinct = self._distinct_ahead(frame, ahead, 1 if self._behind else 2)
+        distinct = [(later, alignment) for later, alignment in ahead if not later.repeat][:1 if self._behind else 2]
         following, to_next = distinct[0] if distinct else (None, None)
         options, luma = self.options, frame.luma
         previous = upcoming = None
         if self._behind:
             previous = frame.to_previous.warp(self._behind[-1].luma), frame.to_previous.reliable
         if self._tone.memory > 0:
-            luma = self._tone(luma, previous, self._aligned_ahead(frame, ahead))
+            # repeats stay: the tone trend is counted in frames shown, and a repeat is shown
+            luma = self._tone(luma, previous, [(alignment.warp(later.luma), alignment.reliable)
+                                               for later, alignment in ahead])
         if previous is not None:
             previous = _matched(previous, luma)
         if following is not None:
             upcoming = _matched((to_next.warp(following.luma), to_next.reliable), luma)
             self._noise = grain_noise(luma[::2, ::2], upcoming[0][::2, ::2], upcoming[1][::2, ::2]) or self._noise
         if options.scratches:
-            shot = [f.profile for f in ahead if not f.repeat]
+            shot = [later.profile for later, _ in ahead if not later.repeat]
             profiles = [*self._past_profiles, frame.profile, *shot]
             along_motion = None if not self._behind else column_profile(frame.to_previous.warp(self._past_lines))
             luma = remove_scratches(luma, scratch_columns(profiles, len(self._past_profiles), along_motion))
@@ -191,27 +193,14 @@ class FilmRestorer:
         return None
 
     @staticmethod
-    def _distinct_ahead(frame: _Frame, ahead: list[_Frame], count: int) -> list[tuple[_Frame, Alignment]]:
-        """The first `count` look-ahead frames of the shot that are no repeats, each with its alignment onto
-        `frame` (through the repeats before it), in order."""
-        distinct, alignment = [], None
-        for step, later in zip([frame, *ahead], ahead):
-            if len(distinct) == count:
-                break
-            alignment = step.to_next if alignment is None else alignment.then(step.to_next)
-            if not later.repeat:
-                distinct.append((later, alignment))
-        return distinct
-
-    @staticmethod
-    def _aligned_ahead(frame: _Frame, ahead: list[_Frame]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The look-ahead frames of the shot as decoded, each aligned onto `frame` (image, reliability).
-        Repeats stay: the tone trend is counted in frames shown, and a repeat is shown."""
-        aligned, alignment = [], None
+    def _alignments_ahead(frame: _Frame, ahead: list[_Frame]) -> list[tuple[_Frame, Alignment]]:
+        """Each of the shot's look-ahead frames `ahead` with its alignment onto `frame` (through the
+        frames between), in order: computed once for the flicker, dust, grain and scratch stages."""
+        chain, alignment = [], None
         for step, later in zip([frame, *ahead], ahead):
             alignment = step.to_next if alignment is None else alignment.then(step.to_next)
-            aligned.append((alignment.warp(later.luma), alignment.reliable))
-        return aligned
+            chain.append((later, alignment))
+        return chain
 
     def _shot_ahead(self) -> list[_Frame]:
         """The look-ahead frames that belong to the due frame's shot."""
