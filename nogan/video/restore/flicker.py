@@ -17,6 +17,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .motion import Aligned
+
 _TONE_SCALE = 8  # tone statistics are taken on a copy this many times smaller
 _WINDOW = 0.25  # Gaussian window sigma, as a share of the frame's longer side
 _GAIN_RANGE = (0.6, 1.6)  # contrast corrections beyond this are not flicker
@@ -24,7 +26,6 @@ _MIN_SHARED = 0.1  # the share of the frame two frames must show alike for their
 _OUTLIER = 24.0  # levels of local change beyond which a pixel is not used to compare tone (it moved)
 _TREND_SHARE = 1.0  # the trend's smoothing weight, as a share of the level's
 
-Aligned = tuple[np.ndarray, np.ndarray]  # an image aligned onto the frame (float32 0-255), reliability (0-1)
 Tone = tuple[np.ndarray, np.ndarray]  # local mean and contrast, float32 at 1 / _TONE_SCALE
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .motion import Aligned
+
 _RECURSIVE_WEIGHT = 2.0  # the previous restored frame's weight at strength 1 (the next frame's is 1)
 _AGREE = 1.0  # local differences under this many grain deviations: full weight
 _DISAGREE = 2.5  # ... over this many: none
@@ -22,9 +24,6 @@ def grain_noise(luma: np.ndarray, aligned: np.ndarray, reliable: np.ndarray) -> 
     if diff.size < 64:
         return 0.0
     return float(1.4826 * np.median(np.abs(diff - np.median(diff))) / np.sqrt(2))
-
-
-Aligned = tuple[np.ndarray, np.ndarray]  # an image aligned onto the frame, and where that is reliable (0-1)
 
 
 def reduce_grain(luma: np.ndarray, previous: Aligned | None, following: Aligned | None, noise: float,

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+Aligned = tuple[np.ndarray, np.ndarray]  # an image aligned onto a frame (float32 0-255), and where that is reliable (0-1)
+
 FLOW_SIDE = 384  # longer side of the copies the flow is computed on
 CONSISTENCY_PX = 0.5  # forward-backward disagreement (small-copy pixels) beyond which a flow is not trusted
 

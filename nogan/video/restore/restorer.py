@@ -34,15 +34,12 @@ from ..stabilize import is_scene_cut, luma_change, small_luma
 from .blotches import Neighbour, remove_blotches
 from .flicker import ToneTracker, match_tone
 from .grain import grain_noise, reduce_grain
-from .motion import Alignment, FlowAligner
+from .motion import Aligned, Alignment, FlowAligner
 from .options import RestoreOptions
 from .repeats import RepeatDetector
 from .scratches import column_profile, remove_scratches, scratch_columns, thin_lines
 
 LOOKAHEAD = 2  # frames that must follow a frame before it is restored
-
-
-Aligned = tuple[np.ndarray, np.ndarray]  # a neighbour aligned onto a frame (float32 0-255), reliability (0-1)
 
 
 @dataclass
