@@ -8,8 +8,8 @@ from pathlib import Path
 import gradio as gr
 
 from nogan import Colorizer, WeightsUnavailableError, available_models
-from nogan.weights.loader import BUNDLED
-from nogan.weights.pretrained import ModelInfo, read_config
+from nogan.weights.loader import model_info
+from nogan.weights.pretrained import ModelInfo
 from nogan.weights.registry import MODELS
 
 from .errors import user_error
@@ -60,14 +60,12 @@ class Models:
     def recommended(self, name: str) -> ModelInfo | None:
         """The render factors `name` is made for, known without loading it: the registry's models,
         the bundled one and model folders; None for others (a Hub repo id, a .pth file) until loaded."""
-        if name in MODELS:
-            return ModelInfo(name, MODELS[name].photo_render_factor, MODELS[name].video_render_factor)
-        folder = BUNDLED.get(name, Path(name).expanduser())
-        if folder.is_dir():
-            try:
-                return read_config(folder)[1]
-            except ValueError:
-                return None
+        try:
+            info = model_info(name)
+        except ValueError:  # a folder with a broken config: its first use will say so
+            return None
+        if info is not None:
+            return info
         colorizer = self._colorizers.get(name)
         return colorizer.info if colorizer is not None and colorizer.is_loaded else None
 

@@ -9,7 +9,7 @@ import torch
 from ..models import UnetGenerator
 from .deoldify import convert_state_dict, infer_config, is_deoldify_state
 from .hub import fetch, verify
-from .pretrained import CONFIG_NAME, WEIGHTS_NAME, ModelInfo, load_pretrained
+from .pretrained import CONFIG_NAME, WEIGHTS_NAME, ModelInfo, load_pretrained, read_config
 from .registry import MODELS
 from .state_dict import load_strict
 
@@ -55,6 +55,18 @@ def check_source(name_or_path: str | Path) -> str:
                      "an existing file or folder, nor a Hub repo id 'owner/name'")
 
 
+def model_info(name_or_path: str | Path) -> ModelInfo | None:
+    """What a model says about itself (name, render factors), read without loading its weights: for a
+    registered name, the bundled model or a folder in our format; None for a `.pth` file or a Hub
+    repo id, which say it only once loaded. A folder with a broken config raises `ValueError`."""
+    key = str(name_or_path)
+    if key in MODELS:
+        spec = MODELS[key]
+        return ModelInfo(key, spec.photo_render_factor, spec.video_render_factor)
+    folder = BUNDLED.get(key, Path(key).expanduser())
+    return read_config(folder)[1] if (folder / CONFIG_NAME).is_file() else None
+
+
 def load_model(name_or_path: str | Path) -> tuple[UnetGenerator, ModelInfo]:
     """Load a registered name ('artistic', 'stable', 'video', 'lite'), a local folder or `.pth`
     file, or a Hub repo id ('owner/name') holding a model in our format."""
@@ -65,7 +77,7 @@ def load_model(name_or_path: str | Path) -> tuple[UnetGenerator, ModelInfo]:
         verify(path, spec.sha256, spec.size)
         model = UnetGenerator(spec.config)
         load_strict(model, convert_state_dict(read_checkpoint(path)), source=str(path))
-        return model.eval(), ModelInfo(key, spec.photo_render_factor, spec.video_render_factor)
+        return model.eval(), model_info(key)
     if key in BUNDLED and (BUNDLED[key] / CONFIG_NAME).is_file():
         return load_pretrained(BUNDLED[key])
     path = Path(key).expanduser()
