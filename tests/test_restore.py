@@ -97,6 +97,21 @@ def test_contrast_of_a_faded_photo_is_restored_without_clipping_highlights():
     assert np.count_nonzero(restored == 255) <= np.count_nonzero(faded >= faded.max())
 
 
+def test_local_contrast_is_added_only_where_levels_cannot_bring_the_range_back():
+    clean = photo()
+
+    def tone_map_is_global(restored: np.ndarray, faded: np.ndarray) -> bool:
+        """Whether each input grey level went to a single output level (levels, no CLAHE)."""
+        return all(np.ptp(restored[faded == v]) == 0 for v in np.unique(faded))
+
+    faded = (60 + clean.astype(np.float32) * 0.5).astype(np.uint8)  # a full stretch undoes this
+    assert tone_map_is_global(restore_contrast(faded), faded)
+    flat = (100 + clean.astype(np.float32) * 0.15).astype(np.uint8)  # beyond the levels' gain cap
+    restored = restore_contrast(flat)
+    assert not tone_map_is_global(restored, flat)
+    assert np.ptp(restored) > 3 * np.ptp(flat)
+
+
 def test_healthy_contrast_and_neutral_colour_are_left_alone():
     clean = cv2.normalize(photo(), None, 2, 253, cv2.NORM_MINMAX)
     assert np.array_equal(restore_contrast(clean), clean)

@@ -16,6 +16,9 @@ MAX_GAIN = 3.0  # a nearly flat picture (fog, sky) is not stretched into noise
 CLAHE_CLIP, CLAHE_TILES = 2.0, 8
 CLAHE_SHARE = 0.5  # of the CLAHE result blended in at most: local contrast, not a new tone balance
 FADED_FROM, FADED_FULLY = 0.35, 0.6  # share of the tone range lost where restoring starts / is complete
+# share of the range still missing after auto levels (whose gain is capped) where local contrast
+# starts / is full: a full stretch brings a faded print's tones back, CLAHE would add to them
+FLAT_FROM, FLAT_FULLY = 0.1, 0.25
 NEUTRAL_SHARE = 0.3  # the least saturated 30 % of pixels are taken to be grey in the original
 CAST_BANDS = 8  # lightness bands in which the cast is measured
 CAST_FROM, CAST_FULLY = 2.0, 6.0  # a*b* offset (8-bit Lab units) where cast removal starts / is complete
@@ -50,17 +53,24 @@ def fading(luma: np.ndarray) -> float:
 
 
 def restore_contrast(luma: np.ndarray) -> np.ndarray:
-    """Auto levels, then CLAHE blended in by how faded `luma` (H, W) uint8 was. Returns uint8."""
+    """Auto levels by how faded `luma` (H, W) uint8 was, then CLAHE blended in by how much of the
+    tone range the levels could not bring back (a nearly flat picture). Returns uint8."""
     strength = float(np.clip((fading(luma) - FADED_FROM) / (FADED_FULLY - FADED_FROM), 0, 1))
     if strength == 0:
         return luma.copy()
-    curve = strength * levels_curve(luma) + (1 - strength) * np.arange(256, dtype=np.float32)
+    stretch = levels_curve(luma)
+    curve = strength * stretch + (1 - strength) * np.arange(256, dtype=np.float32)
     leveled = np.clip(curve[luma] + 0.5, 0, 255).astype(np.uint8)
+    lo, hi = tone_range(luma)
+    still_missing = 1 - (stretch[int(hi)] - stretch[int(lo)]) / 255  # after the full stretch
+    flat = strength * float(np.clip((still_missing - FLAT_FROM) / (FLAT_FULLY - FLAT_FROM), 0, 1))
+    if flat == 0:
+        return leveled
     clahe = cv2.createCLAHE(CLAHE_CLIP, (CLAHE_TILES, CLAHE_TILES)).apply(leveled).astype(np.float32)
     base = leveled.astype(np.float32)
     # CLAHE maps each tile's brightest plateau to white: let no pixel go more than half of the way
     # from its level to white or black, so bright and dark areas keep their detail
-    local = np.clip(base + CLAHE_SHARE * strength * (clahe - base), base * 0.5, base + (255 - base) * 0.5)
+    local = np.clip(base + CLAHE_SHARE * flat * (clahe - base), base * 0.5, base + (255 - base) * 0.5)
     return (local + 0.5).astype(np.uint8)
 
 
