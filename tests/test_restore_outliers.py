@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from nogan.restore.damage import DamageNet, DamageNetConfig, detect_damage
+from nogan.restore import damage as damage_module
+from nogan.restore.damage import SURE_REACH, DamageNet, DamageNetConfig, detect_damage
 from nogan.restore.outliers import contrast, film_frame, isolated_specks, outliers
 
 GRAIN = 3.0
@@ -23,7 +24,7 @@ def smooth_scene(h: int = 160, w: int = 200, seed: int = 0) -> np.ndarray:
 
 
 def sure_net() -> DamageNet:
-    """A network that calls every pixel damage: only the evidence decides."""
+    """A network that calls every pixel damage: the evidence decides (and SURE_REACH around it)."""
     torch.manual_seed(0)
     net = DamageNet(DamageNetConfig.tiny()).eval()
     with torch.no_grad():
@@ -105,4 +106,18 @@ def test_detect_damage_keeps_only_what_the_evidence_confirms():
     mask = detect_damage(net, damaged, precision="fp32")
     near = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     assert near[truth].mean() > 0.9
-    assert np.count_nonzero(mask & ~cv2.dilate(truth.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)) == 0
+    reach = np.ones((2 * SURE_REACH + 5,) * 2, np.uint8)  # the evidence's 2 px, then SURE_REACH
+    assert np.count_nonzero(mask & ~cv2.dilate(truth.astype(np.uint8), reach).astype(bool)) == 0
+
+
+def test_the_inside_of_a_stain_too_wide_for_the_evidence_is_found_with_its_rim(monkeypatch):
+    net = sure_net()
+    damaged = smooth_scene(seed=2)
+    cv2.circle(damaged, (60, 80), 9, 25, -1)  # 19 px across: the evidence sees its rim only
+    stain = np.zeros(damaged.shape, np.uint8)
+    cv2.circle(stain, (60, 80), 9, 1, -1)
+    mask = detect_damage(net, damaged, precision="fp32")
+    assert mask[stain.astype(bool)].mean() > 0.95
+    assert not (mask & ~cv2.dilate(stain, np.ones((2 * SURE_REACH + 3,) * 2, np.uint8)).astype(bool)).any()
+    monkeypatch.setattr(damage_module, "SURE_REACH", 0)
+    assert detect_damage(net, damaged, precision="fp32")[stain.astype(bool)].mean() < 0.5

@@ -13,7 +13,8 @@ stays.
 soft around thin defects and it also fires on outlines, and filling an outline harms a photo.
 A pixel is damage where it stands out from both sides beyond the grain and the texture around it
 and the network thinks it at least half as likely as its threshold; each such region needs one pixel the network is sure
-of (hysteresis). Isolated dust specks are added on classical evidence alone, which finds the
+of (hysteresis), and takes in the sure pixels next to it (the inside of a stain, too wide for the
+evidence to see). Isolated dust specks are added on classical evidence alone, which finds the
 dark dust in skies the network misses. A scan's black film frame is left alone (its lettering is
 thin and bright on black, like a scratch).
 """
@@ -39,6 +40,9 @@ __all__ = ["DamageNet", "DamageNetConfig", "damage_probability", "detect_damage"
 TILE = 768
 OVERLAP = 48  # context each tile sees beyond the part of it that is kept
 GROW_FACTOR = 0.5  # a confirmed region grows over pixels of at least this times the threshold
+# ...and up to this many px over the pixels the network is sure of: the evidence sees defects at
+# most 2 * max(DEFECT_REACH) px wide, so the inside of a stain shows no contrast
+SURE_REACH = 4
 MIRRORS = ((), (1,), (0,), (0, 1))  # axes flipped for each view: as is, left-right, upside down, both
 VIEWS = 2  # views averaged by default: with 4 a little better still, at twice the cost
 
@@ -140,4 +144,16 @@ def detect_damage(net: DamageNet, gray: np.ndarray, *, threshold: float | None =
     sure = np.zeros(count, bool)
     sure[labels[confirmed & (prob >= threshold)]] = True
     sure[0] = False
-    return (sure[labels] | isolated_specks(gray, grain)) & ~film_frame(gray)
+    found = sure[labels]
+    found |= _grown_over(found, prob >= threshold, SURE_REACH)
+    return (found | isolated_specks(gray, grain)) & ~film_frame(gray)
+
+
+def _grown_over(regions: np.ndarray, allowed: np.ndarray, reach: int) -> np.ndarray:
+    """The pixels of `allowed` (bool) within `reach` px of `regions` (bool) that connect to them."""
+    near = cv2.dilate(regions.astype(np.uint8), np.ones((2 * reach + 1,) * 2, np.uint8)) & allowed
+    count, labels = cv2.connectedComponents(near.astype(np.uint8), connectivity=8)
+    touching = np.zeros(count, bool)
+    touching[labels[regions]] = True
+    touching[0] = False
+    return touching[labels]
