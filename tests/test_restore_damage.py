@@ -45,8 +45,9 @@ def tiny_net() -> DamageNet:
 
 def test_damage_mask_marks_what_was_drawn(monkeypatch):
     # without ageing, look-alikes and scan noise, only the defects change the flat photo
-    for step in ("age", "look_alikes"):
-        monkeypatch.setattr(synth, step, lambda photo, rng: photo)
+    monkeypatch.setattr(synth, "look_alikes", lambda photo, rng: photo)
+    monkeypatch.setattr(synth, "age", lambda photo, rng, levels: photo)
+    monkeypatch.setattr(synth, "fade", lambda photo, levels: photo)
     monkeypatch.setattr(synth, "scan", lambda image, rng: np.clip(image, 0, 255).round().astype(np.uint8))
     photo = np.full((192, 192), 128, np.uint8)
     masks = []
@@ -76,6 +77,18 @@ def test_damage_is_seeded_and_clean_samples_have_empty_masks():
     with pytest.raises(ValueError, match="photo"):
         damage(photo.astype(np.float32), np.random.default_rng(0))
 
+
+def test_some_prints_fade_with_their_damage(monkeypatch):
+    # dark defects on a print that faded after it was damaged are no darker than its blacks
+    monkeypatch.setattr(synth, "look_alikes", lambda photo, rng: photo)
+    monkeypatch.setattr(synth, "scan", lambda image, rng: np.clip(image, 0, 255).round().astype(np.uint8))
+    monkeypatch.setattr(synth, "fading", lambda rng: (60.0, 200.0))
+    monkeypatch.setattr(synth, "_tone", lambda rng, bright=0.7: 5.0)
+    photo = np.tile(np.linspace(0, 255, 128).astype(np.uint8), (128, 1))
+    darkest = [damage(photo, np.random.default_rng(seed), clean_prob=0.0)[0].min() for seed in range(40)]
+    faded_with_damage = sum(d >= 60 for d in darkest)
+    assert 5 <= faded_with_damage <= 25  # about 0.6 * 0.5 of the prints
+    assert sum(d < 40 for d in darkest) >= 15  # the rest: defects darker than the faded print
 
 def test_spots_range_from_specks_to_stains_and_cracks_and_scratches_come_dark_and_bright():
     widths = []

@@ -5,8 +5,9 @@ pulls the photo towards: `damaged = photo * (1 - alpha) + tone * alpha`. A pixel
 the defect covers it noticeably (alpha >= MASK_ALPHA) and changes it visibly (>= MASK_DELTA grey
 levels, above moderate grain), so a white scratch across white sky is not asked of the model.
 Ageing that is not damage (fading, blur, grain, JPEG) is applied around the defects and never
-enters the mask:
-fading and blur before (the print aged), grain and compression after (the scan sees everything).
+enters the mask: blur before (the print aged), fading before the defects or, for half the faded
+prints, after them (so dark defects are often no darker than the print's blacks), grain and
+compression last (the scan sees everything).
 
 Defects, after the real scans in ../shared/data/old_photos: dust specks down to one pixel, hairs
 and fibres, long thin scratches (straight or curved, bright or dark, sometimes broken), wide soft
@@ -221,11 +222,21 @@ def look_alikes(photo: np.ndarray, rng: Rng) -> np.ndarray:
     return photo
 
 
-def age(photo: np.ndarray, rng: Rng) -> np.ndarray:
-    """Fading and blur of the print itself (float grey 0..255 in and out)."""
-    if rng.random() < 0.6:  # faded: lower contrast, lifted blacks
-        lo, hi = rng.uniform(0, 70), rng.uniform(185, 255)
-        photo = lo + photo * (hi - lo) / 255
+def fading(rng: Rng) -> tuple[float, float]:
+    """The black and white levels of a faded print."""
+    return rng.uniform(0, 70), rng.uniform(185, 255)
+
+
+def fade(photo: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
+    """Lower contrast and lifted blacks (float grey 0..255 in and out)."""
+    lo, hi = levels
+    return lo + photo * (hi - lo) / 255
+
+
+def age(photo: np.ndarray, rng: Rng, levels: tuple[float, float] | None) -> np.ndarray:
+    """Fading (to `levels`, if any) and blur of the print itself (float grey 0..255 in and out)."""
+    if levels is not None:
+        photo = fade(photo, levels)
     if rng.random() < 0.4:
         photo = cv2.GaussianBlur(photo, (0, 0), rng.uniform(0.4, 1.5))
     return photo
@@ -257,7 +268,11 @@ def damage(photo: np.ndarray, rng: Rng, clean_prob: float = 0.1) -> tuple[np.nda
     if photo.ndim != 2 or photo.dtype != np.uint8:
         raise ValueError(f"photo must be (H, W) uint8, got {photo.shape} {photo.dtype}")
     h, w = photo.shape
-    base = age(look_alikes(photo.astype(np.float32), rng), rng)
+    # a print fades before it is scratched, or with the damage it already had (a damaged
+    # negative's defects are in every print of it): then dark defects are no darker than its blacks
+    levels = fading(rng) if rng.random() < 0.6 else None
+    faded_late = levels is not None and rng.random() < 0.5
+    base = age(look_alikes(photo.astype(np.float32), rng), rng, None if faded_late else levels)
     alpha, tone = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
     if rng.random() >= clean_prob:
         area = h * w / 256 ** 2
@@ -279,5 +294,7 @@ def damage(photo: np.ndarray, rng: Rng, clean_prob: float = 0.1) -> tuple[np.nda
         if rng.random() < 0.1:
             torn_corner(alpha, tone, rng)
     damaged = base * (1 - alpha) + tone * alpha
+    if faded_late:
+        base, damaged = fade(base, levels), fade(damaged, levels)
     mask = (alpha >= MASK_ALPHA) & (np.abs(damaged - base) >= MASK_DELTA)
     return scan(damaged, rng), mask
