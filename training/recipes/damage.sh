@@ -58,12 +58,13 @@ $T export-damage --checkpoint "$RUN/stage4/best.pt" --out "$RUN/stage4_export" -
 $T train-damage --run "$RUN/stage5" $COMMON --frozen-stages 0 --seed 47 --epochs "$EPOCHS5" --lr 3e-4 \
     --save-every 200 --init "$RUN/stage4_export"
 
-# stage 6, on a GPU (DEVICE6=cpu runs it here, for days): the bundled run used --val-fraction 0.05 on grey JPEG (quality 90) copies of
-# the first 1,300 training photos (what the GPU machine's upload limit allowed) and 7 loader workers
+# stage 6, on a GPU (DEVICE6=cpu runs it here, for days): the bundled run used --val-fraction 0.05
+# on grey JPEG (quality 90) copies of the first 1,300 training photos (what the GPU machine's
+# upload limit allowed) and 7 loader workers
 $T export-damage --checkpoint "$RUN/stage5/best.pt" --out "$RUN/stage5_export" --threshold 0.8
 $T train-damage --run "$RUN/stage6" $COMMON --frozen-stages 0 --size 192 --batch-size 32 --workers 7 \
-    --device "${DEVICE6:-cuda}" --seed 61 --epochs "${EPOCHS6:-198.4}" --lr 5e-4 --save-every 500 --val-images 65 \
-    --init "$RUN/stage5_export"
+    --device "${DEVICE6:-cuda}" --seed 61 --epochs "${EPOCHS6:-198.4}" --lr 5e-4 --save-every 500 \
+    --val-images 65 --init "$RUN/stage5_export"
 
 # stage 7, on a CPU: the generator's late fading; the bundled weights are its best checkpoint
 $T export-damage --checkpoint "$(ls "$RUN"/stage6/ckpt_*.pt | tail -1)" --out "$RUN/stage6_export"
