@@ -14,8 +14,8 @@
 # 7.6 minutes): stage 5's export fine-tuned at 192 px crops (at 128 px a crop holds 0.4-1 of a
 # photo's short side shrunk, so the model saw photos finer than life; at 192 about as they are: its
 # validation F1 went from 0.69 to 0.75 while the same run at 128 px, batch 64, stayed at 0.64),
-# batch 32, 198 epochs. Stage 7 fine-tunes that on a CPU with the generator's late fading (defects faded with
-# the print, so dark ones are no darker than its blacks), 25 epochs at lr 2e-4.
+# batch 32, 198 epochs. Stage 7 fine-tunes that on a CPU with the generator's late fading
+# (defects faded with the print, so dark ones are no darker than its blacks), 25 epochs at lr 2e-4.
 # The stages before 6 ran with earlier generators (see the model card).
 # On a GPU raise the epochs and SIZE, set FROZEN_STAGES=0 and drop OMP_NUM_THREADS.
 #
