@@ -109,9 +109,9 @@ class GanConfig(CriticArgs, LossArgs, RunArgs):
     betas: tuple[float, float] = (0.0, 0.9)
     perceptual_weight: float = 1.0
     adversarial_weight: float = 1.5
-    cast_weight: float = 0.0  # > 0: penalise a tint of each whole output (losses.cast_loss)
-    saturation_weight: float = 0.0  # > 0: penalise too much or too little colour (losses.saturation_loss)
-    chroma_weight: float = 0.0  # > 0: penalise chroma errors pixel by pixel (losses.chroma_loss)
+    cast_weight: float = 0.0  # > 0: penalise a tint of each whole output (losses.colour_balance_losses "cast")
+    saturation_weight: float = 0.0  # > 0: penalise too much or too little colour ("saturation")
+    chroma_weight: float = 0.0  # > 0: penalise chroma errors pixel by pixel ("chroma")
     critic_thresh: float = 0.65  # the critic trains until its loss is below this
     gen_thresh: float | None = None  # the generator trains until its loss is below this; None: one step
     weight_decay: float = 1e-3

@@ -1,8 +1,8 @@
 """Step 4: the short GAN phase of NoGAN, and the loss-threshold switch between its two players.
 
 Generator loss = perceptual_weight * FeatureLoss(fake, real) + adversarial_weight * BCE(critic(fake), real)
-                 [+ cast_weight * cast_loss(fake, real) + saturation_weight * saturation_loss(fake, real)
-                  + chroma_weight * chroma_loss(fake, real)].
+                 [+ cast_weight * cast + saturation_weight * saturation + chroma_weight * chroma],
+the colour-balance terms of `colour_balance_losses(fake, real)`.
 Critic loss = (BCE(critic(real), real) + BCE(critic(fake), fake)) / 2.
 Both use Adam with betas (0, 0.9); the critic's learning rate is `critic_lr_factor` times the
 generator's (TTUR). Each step uses one batch, for whichever player the switch chose.
@@ -25,7 +25,7 @@ from .critic import Critic
 from .csv_log import CsvLog
 from .data import ColorizationPairs, list_images, split_files, steps_for
 from .loop import Averager, batches, due, restore, setup, snapshot
-from .losses import FeatureLoss, cast_loss, chroma_loss, critic_loss, feature_network, saturation_loss
+from .losses import FeatureLoss, colour_balance_losses, critic_loss, feature_network
 
 CRITIC, GENERATOR = "critic", "generator"
 
@@ -126,12 +126,12 @@ def run(cfg: GanConfig) -> Path:
                 fake = generator(grey).float()
                 perceptual, adversarial = loss_fn(fake, colour), critic_loss(critic(fake).float(), True)
             critic.requires_grad_(True)
-            cast, saturation = cast_loss(fake, colour), saturation_loss(fake, colour)
-            chroma_error = chroma_loss(fake, colour)
+            balance = colour_balance_losses(fake, colour)
             loss = (cfg.perceptual_weight * perceptual + cfg.adversarial_weight * adversarial
-                    + cfg.cast_weight * cast + cfg.saturation_weight * saturation + cfg.chroma_weight * chroma_error)
-            values = {"gen_loss": loss, "perceptual": perceptual, "adversarial": adversarial, "cast": cast,
-                      "saturation": saturation, "chroma": chroma_error, "gen_share": 1.0}
+                    + cfg.cast_weight * balance["cast"] + cfg.saturation_weight * balance["saturation"]
+                    + cfg.chroma_weight * balance["chroma"])
+            values = {"gen_loss": loss, "perceptual": perceptual, "adversarial": adversarial, **balance,
+                      "gen_share": 1.0}
         precision.step(loss, optimizers[switch.mode])
         switch.update(loss.item())
         averages.add(values)

@@ -6,10 +6,10 @@ For VGG16-BN these are the activations before its 3rd, 4th and 5th max-pool (fas
 `blocks[2:5]`, which the issue counts as the 2nd-4th from zero); for EfficientNet-Lite0 the
 outputs of the last block at those strides. Both take ImageNet-normalised input, as we train on.
 
-The colour-balance terms judge only chroma (BT.601 U and V of the RGB): `cast_loss` compares each
-image's mean chroma with its target's (a tint over the whole picture, which the GAN phase drifts
-into: sepia and orange), `saturation_loss` its spread (how varied the colours are, which a
-pixel-wise loss alone shrinks towards grey), and `chroma_loss` compares chroma pixel by pixel.
+The colour-balance terms (`colour_balance_losses`) judge only chroma (BT.601 U and V of the RGB):
+"cast" compares each image's mean chroma with its target's (a tint over the whole picture, which
+the GAN phase drifts into: sepia and orange), "saturation" its spread (how varied the colours are,
+which a pixel-wise loss alone shrinks towards grey), and "chroma" compares chroma pixel by pixel.
 """
 from __future__ import annotations
 
@@ -106,19 +106,15 @@ def chroma(x: torch.Tensor) -> torch.Tensor:
     return torch.einsum("cj,njhw->nchw", _RGB_TO_UV.to(x), rgb)
 
 
-def cast_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """L1 between each output's mean chroma and its target's: a tint the whole picture shares."""
-    return F.l1_loss(chroma(output).mean((2, 3)), chroma(target).mean((2, 3)))
-
-
-def saturation_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """L1 between the standard deviations of each output's chroma channels and its target's."""
-    return F.l1_loss(chroma(output).std((2, 3)), chroma(target).std((2, 3)))
-
-
-def chroma_loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """L1 between the chroma of output and target, pixel by pixel."""
-    return F.l1_loss(chroma(output), chroma(target))
+def colour_balance_losses(output: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The colour-balance terms of a batch, from each image's chroma (computed once for all three):
+    "cast", L1 between each output's mean chroma and its target's (a tint the whole picture shares);
+    "saturation", L1 between the standard deviations of their chroma channels; "chroma", L1 between
+    the chroma of output and target, pixel by pixel."""
+    out, ref = chroma(output), chroma(target)
+    return {"cast": F.l1_loss(out.mean((2, 3)), ref.mean((2, 3))),
+            "saturation": F.l1_loss(out.std((2, 3)), ref.std((2, 3))),
+            "chroma": F.l1_loss(out, ref)}
 
 
 def critic_loss(logits: torch.Tensor, real: bool | torch.Tensor) -> torch.Tensor:
