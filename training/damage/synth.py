@@ -222,9 +222,9 @@ def look_alikes(photo: np.ndarray, rng: Rng) -> np.ndarray:
     return photo
 
 
-def fading(rng: Rng) -> tuple[float, float]:
-    """The black and white levels of a faded print."""
-    return rng.uniform(0, 70), rng.uniform(185, 255)
+def fading(rng: Rng) -> tuple[float, float] | None:
+    """The black and white levels of a faded print; None for the 40 % of prints that kept theirs."""
+    return (rng.uniform(0, 70), rng.uniform(185, 255)) if rng.random() < 0.6 else None
 
 
 def fade(photo: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
@@ -270,7 +270,7 @@ def damage(photo: np.ndarray, rng: Rng, clean_prob: float = 0.1) -> tuple[np.nda
     h, w = photo.shape
     # a print fades before it is scratched, or with the damage it already had (a damaged
     # negative's defects are in every print of it): then dark defects are no darker than its blacks
-    levels = fading(rng) if rng.random() < 0.6 else None
+    levels = fading(rng)
     faded_late = levels is not None and rng.random() < 0.5
     base = age(look_alikes(photo.astype(np.float32), rng), rng, None if faded_late else levels)
     alpha, tone = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)

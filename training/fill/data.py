@@ -19,7 +19,7 @@ from .masks import wide_holes
 def aged_grey(photo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A clean (H, W) uint8 grey photo as an old scan looks (fading, blur, grain, JPEG): the fill
     must continue that texture, so the targets carry it too."""
-    return scan(age(photo.astype(np.float32), rng, fading(rng) if rng.random() < 0.6 else None), rng)
+    return scan(age(photo.astype(np.float32), rng, fading(rng)), rng)
 
 
 class FillPairs(Dataset):
