@@ -140,12 +140,13 @@ def detect_damage(net: DamageNet, gray: np.ndarray, *, threshold: float | None =
         return prob >= threshold
     grain = estimate_noise(gray) if min(gray.shape) >= 8 else 0.0
     confirmed = outliers(gray, grain) & (prob >= GROW_FACTOR * threshold)
+    certain = prob >= threshold
     count, labels = cv2.connectedComponents(confirmed.astype(np.uint8), connectivity=8)
     sure = np.zeros(count, bool)
-    sure[labels[confirmed & (prob >= threshold)]] = True
+    sure[labels[confirmed & certain]] = True
     sure[0] = False
     found = sure[labels]
-    found |= _grown_over(found, prob >= threshold, SURE_REACH)
+    found |= _grown_over(found, certain, SURE_REACH)
     return (found | isolated_specks(gray, grain)) & ~film_frame(gray)
 
 

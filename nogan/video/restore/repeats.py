@@ -72,5 +72,5 @@ class RepeatDetector:
         """Whether the last repeats came at a steady cadence that puts the next one at frame `index`."""
         if len(self._repeats) < _CADENCE:
             return False
-        gaps = set(np.diff(self._repeats).tolist())
-        return len(gaps) == 1 and gaps.pop() > 2 and index - self._repeats[-1] == np.diff(self._repeats)[0]
+        gaps = np.diff(self._repeats)
+        return gaps.min() == gaps.max() > 2 and index - self._repeats[-1] == gaps[0]
