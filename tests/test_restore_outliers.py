@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from nogan.restore import damage as damage_module
-from nogan.restore.damage import SURE_REACH, DamageNet, DamageNetConfig, detect_damage
+from nogan.restore.damage import LINK_GAP, SURE_REACH, DamageNet, DamageNetConfig, detect_damage
 from nogan.restore.outliers import contrast, film_frame, isolated_specks, outliers
 
 GRAIN = 3.0
@@ -121,3 +121,20 @@ def test_the_inside_of_a_stain_too_wide_for_the_evidence_is_found_with_its_rim(m
     assert not (mask & ~cv2.dilate(stain, np.ones((2 * SURE_REACH + 3,) * 2, np.uint8)).astype(bool)).any()
     monkeypatch.setattr(damage_module, "SURE_REACH", 0)
     assert detect_damage(net, damaged, precision="fp32")[stain.astype(bool)].mean() < 0.5
+
+
+def test_pieces_of_evidence_close_together_are_confirmed_by_one_sure_pixel(monkeypatch):
+    gray = np.full((40, 120), 128, np.uint8)
+    evidence = np.zeros(gray.shape, bool)
+    for x0 in (10, 32, 54):  # a scratch's evidence in pieces 2 px apart...
+        evidence[20, x0:x0 + 20] = True
+    evidence[20, 77:97] = True  # ...and another defect 3 px beyond it
+    prob = np.where(evidence, 0.6, 0.0).astype(np.float32)
+    prob[20, 10:15] = 0.95  # the network is sure of a few pixels of the first piece only
+    monkeypatch.setattr(damage_module, "damage_probability", lambda *args, **kwargs: prob.copy())
+    monkeypatch.setattr(damage_module, "outliers", lambda gray, grain: evidence)
+    mask = detect_damage(sure_net(), gray, threshold=0.9)
+    assert LINK_GAP == 2 and mask[20, 10:74][evidence[20, 10:74]].all()
+    assert not mask[20, 74:].any() and not mask[~evidence].any()
+    monkeypatch.setattr(damage_module, "LINK_GAP", 0)
+    assert detect_damage(sure_net(), gray, threshold=0.9)[20].sum() == 20
