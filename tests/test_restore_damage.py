@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 from nogan.restore.damage import (DamageNet, DamageNetConfig, damage_probability, detect_damage,
@@ -19,6 +20,7 @@ from training.damage import synth
 from training.damage.evaluate import f1_from_counts, tolerant_counts
 from training.damage.model import build_damage_net
 from training.damage.synth import damage
+from training.damage.train import dice_loss, tolerance_weight
 from training.grey_unet import grey_stem
 
 
@@ -119,6 +121,23 @@ def test_f1_tolerates_one_pixel():
     assert f1_from_counts(tolerant_counts(np.roll(truth, 3, axis=0), truth))["f1"] == 0.0
 
 
+def test_tolerance_lets_a_scratch_be_marked_a_pixel_wide():
+    mask = torch.zeros(1, 1, 20, 20)
+    mask[..., 10, 3:17] = 1
+    logits = lambda marked: torch.where(marked > 0, 8.0, -8.0)  # noqa: E731
+    wide = F.max_pool2d(mask, 3, stride=1, padding=1)  # the scratch and a pixel each side
+    off = torch.roll(mask, 2, dims=2)
+    def loss(marked, weight):
+        return F.binary_cross_entropy_with_logits(logits(marked), mask, weight=weight) + dice_loss(
+            logits(marked), mask, weight)
+    assert tolerance_weight(mask, 0) is None
+    weight = tolerance_weight(mask, 1)
+    assert weight.sum() == 400 - (wide - mask).sum() and weight[mask > 0].eq(1).all()
+    assert loss(wide, weight) == pytest.approx(loss(mask, weight), abs=1e-3)
+    assert loss(wide, None) > loss(mask, None) + 0.1
+    assert loss(off, weight) > loss(mask, weight) + 0.5
+
+
 # -- the network and detection ------------------------------------------------------------------
 
 def test_grey_stem_matches_the_rgb_imagenet_stem():
@@ -204,7 +223,8 @@ def test_train_resume_evaluate_export(tmp_path, capsys):
               "--depth", "2", "--decoder-channels", "8", "8", "--fine-channels", "4", "--encoder-weights", "none",
               "--val-fraction", "0.34", "--val-images", "2", "--save-every", "2", "--log-every", "1"]
     assert training_main(["train-damage", *common, "--epochs", "1"]) == 0
-    assert training_main(["train-damage", *common, "--epochs", "2", "--resume", str(run / "ckpt_000002.pt")]) == 0
+    assert training_main(["train-damage", *common, "--epochs", "2", "--tolerance", "1",
+                          "--resume", str(run / "ckpt_000002.pt")]) == 0
     rows = list(csv.DictReader((run / "log.csv").open()))
     assert [int(r["step"]) for r in rows] == [1, 2, 3, 4]
     assert all(float(r["loss"]) > 0 for r in rows) and rows[-1]["val_f1"] != ""

@@ -222,6 +222,9 @@ class DamageConfig(GreyUNetArgs):
     init: str = ""  # damage checkpoint or exported model folder to start from (weights only, fresh optimiser)
     frozen_stages: int = 2  # the first encoder stages keep their initial weights (a CPU saving)
     dice_weight: float = 1.0  # loss = BCE + dice_weight * soft dice
+    # px beside true damage where the loss ignores the answer: the repair fills a px around what is
+    # found anyway and F1 is scored with 1 px tolerance, so exact edges need not be learnt
+    tolerance: int = 0
     clean_prob: float = 0.1  # fraction of samples with ageing but no damage
     val_images: int = 24  # held-out photos scored (F1, 1-px tolerance) at every checkpoint
 

@@ -1,5 +1,8 @@
 """`train-damage`: DamageNet on procedural damage, BCE + soft dice, AdamW, one-cycle schedule.
 
+With `--tolerance N` the pixels within N px of true damage that are not damage count for neither
+loss: a thin scratch may be marked a little wide.
+
 Writes `<run>/ckpt_<step>.pt`, `<run>/log.csv` (losses; F1 on held-out photos at each checkpoint)
 and `<run>/best.pt`, a copy of the checkpoint with the best held-out F1 so far.
 """
@@ -28,11 +31,22 @@ VAL_SEED = 4321
 VAL_THRESHOLD = 0.5
 
 
-def dice_loss(logits: torch.Tensor, target: torch.Tensor, eps: float = 1.0) -> torch.Tensor:
-    """1 - soft dice over the whole batch (sparse damage: per-image dice of empty masks is noise)."""
-    prob = torch.sigmoid(logits)
+def dice_loss(logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None = None,
+              eps: float = 1.0) -> torch.Tensor:
+    """1 - soft dice over the whole batch (sparse damage: per-image dice of empty masks is noise);
+    pixels of `weight` 0 are left out."""
+    prob = torch.sigmoid(logits) if weight is None else torch.sigmoid(logits) * weight
     inter = (prob * target).sum()
     return 1 - (2 * inter + eps) / (prob.sum() + target.sum() + eps)
+
+
+def tolerance_weight(mask: torch.Tensor, tolerance: int) -> torch.Tensor | None:
+    """(B, 1, H, W) 0 on the pixels within `tolerance` px of damage in `mask` that are not damage,
+    1 elsewhere; None for no tolerance."""
+    if tolerance <= 0:
+        return None
+    near = F.max_pool2d(mask, 2 * tolerance + 1, stride=1, padding=tolerance)
+    return 1 - (near - mask)
 
 
 def run(cfg: DamageConfig) -> Path:
@@ -67,8 +81,9 @@ def run(cfg: DamageConfig) -> Path:
         image, mask = image.to(device), mask.to(device)
         with precision.autocast():
             logits = net(image).float()
-        bce = F.binary_cross_entropy_with_logits(logits, mask)
-        dice = dice_loss(logits, mask)
+        weight = tolerance_weight(mask, cfg.tolerance)
+        bce = F.binary_cross_entropy_with_logits(logits, mask, weight=weight)
+        dice = dice_loss(logits, mask, weight)
         loss = bce + cfg.dice_weight * dice
         precision.step(loss, optimizer)
         averages.add({"loss": loss, "bce": bce, "dice": dice})
