@@ -18,6 +18,8 @@ from nogan.restore import Restorer, available_restorers, inpaint
 from nogan.restore.damage import SURE_REACH, DamageNet, DamageNetConfig, save_damage_net
 from nogan.restore.denoise import Denoiser
 from nogan.restore.ffdnet import FFDNet, FFDNetConfig
+from nogan.restore.repair import with_halos
+from nogan.restore.restorer import repair_mask
 from nogan.restore.rrdbnet import RRDBNet, RRDBNetConfig
 from nogan.restore.upscale import Upscaler
 from nogan.restore.sharpen import sharpen
@@ -75,6 +77,25 @@ def test_inpaint_continues_edges_across_a_wide_hole_in_colour():
     telea = cv2.inpaint(damaged, mask.astype(np.uint8), 3, cv2.INPAINT_TELEA)
     assert psnr(repaired[mask], clean[mask]) > psnr(telea[mask], clean[mask]) + 3
     assert psnr(repaired[mask], clean[mask]) > 25
+
+
+def test_a_blurred_speck_is_filled_with_its_halo_and_no_ring_is_left():
+    rng = np.random.default_rng(0)
+    sky = np.clip(150 + rng.normal(0, 1.0, (60, 60)), 0, 255).astype(np.float32)
+    dust = np.zeros_like(sky)
+    cv2.circle(dust, (30, 30), 2, 60.0, -1)
+    dusty = np.clip(sky - cv2.GaussianBlur(dust, (0, 0), 1.5), 0, 255).astype(np.uint8)  # soft, like a scan
+    clean = np.clip(sky, 0, 255).astype(np.uint8)
+    holes = repair_mask(clean.astype(int) - dusty > 25)  # what a detector marks, the dark core, grown
+    ring = lambda holes: np.abs(inpaint(dusty, holes).astype(int) - clean)[20:41, 20:41].max()  # noqa: E731
+    grown = with_halos(holes, dusty, 1.0)
+    assert grown.sum() > holes.sum() and ring(grown) <= 6 and ring(holes) >= 10
+    texture = np.clip(cv2.resize(rng.uniform(60, 240, (15, 15)), (60, 60), interpolation=cv2.INTER_NEAREST)
+                      - cv2.GaussianBlur(dust, (0, 0), 1.5), 0, 255).astype(np.uint8)
+    assert with_halos(holes, texture, 1.0).sum() <= holes.sum() + 8  # on texture a ring would not show
+    scratch = np.zeros_like(holes)
+    scratch[30, 2:58] = 1  # not a speck: its rim is left to REPAIR_GROW
+    assert np.array_equal(with_halos(scratch, dusty, 1.0), scratch)
 
 
 def test_inpaint_without_damage_and_bad_arguments():

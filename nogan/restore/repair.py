@@ -8,6 +8,10 @@ its own crop; a learned fill (`FillNet`), when one is given, then corrects FSR's
 windows around the regions (`fill.learned_fill`). Either way the cost follows the damage, not the
 picture. FSR comes with opencv-contrib; where another OpenCV wheel shadows it, wide defects keep
 Telea's fill (with a warning), which a FillNet was not trained to correct.
+
+`with_halos` grows the pixels to fill over a defect's blurred rim: a real dust speck is softened
+by the print and the scan beyond what is found of it, and filling the speck alone leaves a faint
+ring.
 """
 from __future__ import annotations
 
@@ -23,6 +27,13 @@ from .fill_net import FillNet
 THIN_RADIUS = 3  # px; defects at most 2 * THIN_RADIUS + 1 wide count as thin
 TELEA_RADIUS = 3  # px of known neighbourhood Telea weighs for each filled pixel
 FSR_MARGIN = 24  # px of context around a wide region handed to FSR with it
+HALO = 2  # px: the most a dust speck's rim is grown over...
+HALO_AREA = 50  # ...a speck being a hole of at most this many px (along a scratch, the rim is an edge)
+HALO_WINDOW = 15  # px: side of the square whose median is a pixel's background
+HALO_CONTRAST = 4.0  # grey levels a rim pixel differs from its background by, the way its defect does...
+HALO_GRAIN = 3.0  # ...and at least this many times the grain...
+HALO_TEXTURE = 3.0  # ...and this many times the median difference around it: on texture a ring
+# does not show, and filling it would blur the texture
 
 
 def inpaint(image: np.ndarray, mask: np.ndarray, fill_net: FillNet | None = None) -> np.ndarray:
@@ -45,6 +56,33 @@ def inpaint(image: np.ndarray, mask: np.ndarray, fill_net: FillNet | None = None
     filled = cv2.inpaint(image, holes, TELEA_RADIUS, cv2.INPAINT_TELEA)
     _refill_wide(filled, holes, fill_net)
     return np.where(holes[..., None] if image.ndim == 3 else holes, filled, image)
+
+
+def with_halos(holes: np.ndarray, grey: np.ndarray, grain: float) -> np.ndarray:
+    """`holes` (uint8 0/1) with the specks among them (at most HALO_AREA px) grown, up to HALO px,
+    over the pixels beside them that differ from their background the same way (darker or
+    brighter) by HALO_CONTRAST, HALO_GRAIN times `grain` (grey levels) and HALO_TEXTURE times the
+    median difference around them. `grey`: (H, W) uint8, the picture the holes are in. uint8 0/1."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(holes, connectivity=8)
+    small = stats[:, cv2.CC_STAT_AREA] <= HALO_AREA
+    small[0] = False
+    specks = small[labels]
+    if not specks.any():
+        return holes
+    background = cv2.medianBlur(grey, HALO_WINDOW)
+    difference = grey.astype(np.int16) - background
+    texture = cv2.medianBlur(np.minimum(np.abs(difference), 255).astype(np.uint8), HALO_WINDOW)
+    least = np.maximum(max(HALO_CONTRAST, HALO_GRAIN * grain), HALO_TEXTURE * texture)
+    # beside an edge the background steps, and the side of it the speck is on is no halo
+    flat = cv2.morphologyEx(background, cv2.MORPH_GRADIENT, np.ones((5, 5), np.uint8)) < least
+    grown = holes.astype(bool)
+    for sign in (1, -1):
+        rim = specks & (sign * difference > 0)
+        allowed = (sign * difference >= least) & flat
+        for _ in range(HALO):
+            rim |= cv2.dilate(rim.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & allowed
+        grown |= rim
+    return grown.astype(np.uint8)
 
 
 def wide_part(holes: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ from .damage import DamageNet, detect_damage, load_damage_net
 from .damage_net import BUNDLED as BUNDLED_DAMAGE
 from .denoise import Denoiser, estimate_noise
 from .fill_net import FillNet, load_fill_net
-from .repair import inpaint
+from .repair import inpaint, with_halos
 from .sharpen import sharpen as sharpen_luma
 from .tone import remove_cast, restore_contrast
 from .upscale import Upscaler
@@ -209,7 +209,8 @@ class Restorer:
         rgb = np.asarray(original.convert("RGB"))
         pixels = np.ascontiguousarray(rgb[:, :, 0]) if is_grey(rgb) else rgb
         if repair:
-            holes = repair_mask(self._find_damage(luminance(pixels)))
+            grey = luminance(pixels)
+            holes = with_halos(repair_mask(self._find_damage(grey)), grey, estimate_noise(grey))
             with self._memory_guard("filling the damage in this picture", "a smaller picture"):
                 pixels = inpaint(pixels, holes, self._get_fill_net())
         if strength:
