@@ -72,7 +72,7 @@ def with_halos(holes: np.ndarray, grey: np.ndarray, grain: float) -> np.ndarray:
     background = cv2.medianBlur(grey, HALO_WINDOW)
     difference = grey.astype(np.int16) - background
     texture = cv2.medianBlur(np.minimum(np.abs(difference), 255).astype(np.uint8), HALO_WINDOW)
-    least = np.maximum(max(HALO_CONTRAST, HALO_GRAIN * grain), HALO_TEXTURE * texture)
+    least = np.maximum(max(HALO_CONTRAST, HALO_GRAIN * grain), HALO_TEXTURE * texture.astype(np.float32))
     # beside an edge the background steps, and the side of it the speck is on is no halo
     flat = cv2.morphologyEx(background, cv2.MORPH_GRADIENT, np.ones((5, 5), np.uint8)) < least
     grown = holes.astype(bool)
