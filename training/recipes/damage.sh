@@ -16,6 +16,8 @@
 # validation F1 went from 0.69 to 0.75 while the same run at 128 px, batch 64, stayed at 0.64),
 # batch 32, 198 epochs. Stage 7 fine-tunes that on a CPU with the generator's late fading
 # (defects faded with the print, so dark ones are no darker than its blacks), 25 epochs at lr 2e-4.
+# Stage 8 fine-tunes stage 7's weights for 30 more epochs on a CPU with a loss that ignores the
+# pixels right beside true damage (--tolerance 1; 96 minutes on one thread of a shared CPU).
 # The stages before 6 ran with earlier generators (see the model card).
 # On a GPU raise the epochs and SIZE, set FROZEN_STAGES=0 and drop OMP_NUM_THREADS.
 #
@@ -71,9 +73,19 @@ $T export-damage --checkpoint "$(ls "$RUN"/stage6/ckpt_*.pt | tail -1)" --out "$
 $T train-damage --run "$RUN/stage7" $COMMON --frozen-stages 0 --size 192 --workers 1 --seed 71 \
     --epochs "${EPOCHS7:-25}" --lr 2e-4 --save-every 500 --val-images 30 --init "$RUN/stage6_export"
 
-# F1 (1-pixel tolerance) of the best checkpoint on all held-out photos, for the record; the export
-# threshold is 0.9, not the best-scoring one: with detect_damage's evidence check and two views the
-# synthetic-damage PSNR is flat from 0.7 to 0.9 while undamaged photos fare better the higher it
-# is (benchmarks/restore.py, no_harm)
-$T evaluate-damage --model "$RUN/stage7/best.pt" --data "$DATA" --out "$RUN/metrics.json"
-$T export-damage --checkpoint "$RUN/stage7/best.pt" --out "$OUT" --threshold "${THRESHOLD:-0.9}"
+# stage 8, on a CPU: the loss ignores the pixels beside true damage (--tolerance 1: the repair
+# fills a pixel around what is found, and F1 is scored with that tolerance); from stage 7's
+# bundled weights, the same schedule as stage 7 for 30 epochs; the bundled weights are its last
+# checkpoint (with 30 validation photos the scores of its checkpoints differ by no more than their noise)
+$T export-damage --checkpoint "$RUN/stage7/best.pt" --out "$RUN/stage7_export"
+$T train-damage --run "$RUN/stage8" $COMMON --frozen-stages 0 --size 192 --workers 1 --seed 81 \
+    --epochs "${EPOCHS8:-30}" --lr 2e-4 --save-every 500 --val-images 30 --tolerance 1 \
+    --init "$RUN/stage7_export"
+LAST8=$(ls "$RUN"/stage8/ckpt_*.pt | tail -1)
+
+# F1 (1-pixel tolerance) of the bundled checkpoint on all held-out photos, for the record; the export
+# threshold is 0.95, not the best-scoring one: with detect_damage's evidence check and two views,
+# at 0.9 the benchmark's F1 is 0.003 higher, but its PSNR 0.04 dB lower and undamaged photos fare
+# worse (benchmarks/restore.py, no_harm: 34.0 dB against 34.3)
+$T evaluate-damage --model "$LAST8" --data "$DATA" --out "$RUN/metrics.json"
+$T export-damage --checkpoint "$LAST8" --out "$OUT" --threshold "${THRESHOLD:-0.95}"
