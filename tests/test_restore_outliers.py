@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from nogan.restore import damage as damage_module
-from nogan.restore.damage import LINK_GAP, SURE_REACH, DamageNet, DamageNetConfig, detect_damage
+from nogan.restore.damage import LINK_REACH, SURE_REACH, DamageNet, DamageNetConfig, detect_damage
 from nogan.restore.outliers import contrast, film_frame, isolated_specks, outliers
 
 GRAIN = 3.0
@@ -134,7 +134,7 @@ def test_pieces_of_evidence_close_together_are_confirmed_by_one_sure_pixel(monke
     monkeypatch.setattr(damage_module, "damage_probability", lambda *args, **kwargs: prob.copy())
     monkeypatch.setattr(damage_module, "outliers", lambda gray, grain: evidence)
     mask = detect_damage(sure_net(), gray, threshold=0.9)
-    assert LINK_GAP == 2 and mask[20, 10:74][evidence[20, 10:74]].all()
+    assert LINK_REACH == 1 and mask[20, 10:74][evidence[20, 10:74]].all()
     assert not mask[20, 74:].any() and not mask[~evidence].any()
-    monkeypatch.setattr(damage_module, "LINK_GAP", 0)
+    monkeypatch.setattr(damage_module, "LINK_REACH", 0)
     assert detect_damage(sure_net(), gray, threshold=0.9)[20].sum() == 20

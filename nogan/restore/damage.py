@@ -12,12 +12,13 @@ stays.
 `detect_damage` keeps only what classical evidence confirms (`outliers`): the network's map is
 soft around thin defects and it also fires on outlines, and filling an outline harms a photo.
 A pixel is damage where it stands out from both sides beyond the grain and the texture around it
-and the network thinks it at least half as likely as its threshold; each such region needs one pixel the network is sure
-of (hysteresis), and takes in the sure pixels next to it (the inside of a stain, too wide for the
-evidence to see). Pieces of evidence at most `LINK_GAP` px apart count as one region: a scratch
-over a patch of its own tone shows evidence in pieces, and one sure pixel confirms all of them. Isolated dust specks are added on classical evidence alone, which finds the
-dark dust in skies the network misses. A scan's black film frame is left alone (its lettering is
-thin and bright on black, like a scratch).
+and the network thinks it at least half as likely as its threshold; each such region needs one
+pixel the network is sure of (hysteresis), and takes in the sure pixels next to it (the inside of
+a stain, too wide for the evidence to see). Pieces of evidence at most 2 * `LINK_REACH` px apart
+count as one region: a scratch over a patch of its own tone shows evidence in pieces, and one sure
+pixel confirms all of them. Isolated dust specks are added on classical evidence alone, which
+finds the dark dust in skies the network misses. A scan's black film frame is left alone (its
+lettering is thin and bright on black, like a scratch).
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ GROW_FACTOR = 0.5  # a confirmed region grows over pixels of at least this times
 # ...and up to this many px over the pixels the network is sure of: the evidence sees defects at
 # most 2 * max(DEFECT_REACH) px wide, so the inside of a stain shows no contrast
 SURE_REACH = 4
-LINK_GAP = 2  # px: evidence this close together is one defect (the repair closes such gaps too)
+LINK_REACH = 1  # px: evidence up to twice this apart is one defect (the repair closes such gaps too)
 MIRRORS = ((), (1,), (0,), (0, 1))  # axes flipped for each view: as is, left-right, upside down, both
 VIEWS = 2  # views averaged by default: with 4 a little better still, at twice the cost
 
@@ -143,7 +144,7 @@ def detect_damage(net: DamageNet, gray: np.ndarray, *, threshold: float | None =
     grain = estimate_noise(gray) if min(gray.shape) >= 8 else 0.0
     confirmed = outliers(gray, grain) & (prob >= GROW_FACTOR * threshold)
     certain = prob >= threshold
-    linked = cv2.dilate(confirmed.astype(np.uint8), np.ones((LINK_GAP + 1,) * 2, np.uint8))
+    linked = cv2.dilate(confirmed.astype(np.uint8), np.ones((2 * LINK_REACH + 1,) * 2, np.uint8))
     count, labels = cv2.connectedComponents(linked, connectivity=8)
     sure = np.zeros(count, bool)
     sure[labels[confirmed & certain]] = True
