@@ -208,6 +208,12 @@ def test_output_size_is_input_times_upscale(restorer, upscale):
     assert out.mode == "L" and out.size == (56 * upscale, 40 * upscale)
 
 
+def test_a_picture_too_small_to_measure_its_grain_is_still_repaired(restorer):
+    tiny = np.full((5, 6), 128, np.uint8)  # under 8 px a side: no grain estimate, no speck rims
+    assert restorer.restore(tiny, denoise=False).size == (6, 5)
+    assert np.array_equal(np.asarray(restorer.restore(tiny, denoise=False, contrast=False, sharpen=False)), tiny)
+
+
 def test_modes_grey_colour_alpha_and_16_bit(restorer, tmp_path):
     grey = healthy_photo(48, 64)
     colour = np.dstack([grey, np.roll(grey, 9, axis=1), 255 - grey])

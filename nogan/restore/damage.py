@@ -32,7 +32,7 @@ import torch.nn.functional as F
 
 from ..device import PRECISIONS, resolve_device, resolve_precision
 from .damage_net import DamageNet, DamageNetConfig, load_damage_net, save_damage_net
-from .denoise import estimate_noise
+from .denoise import grain_level
 from .outliers import film_frame, isolated_specks, outliers
 from .tiles import tile_starts
 
@@ -125,14 +125,16 @@ def damage_probability(net: DamageNet, gray: np.ndarray, *, device=None, precisi
 
 def detect_damage(net: DamageNet, gray: np.ndarray, *, threshold: float | None = None, device=None,
                   precision: str | None = None, tile: int = TILE, overlap: int = OVERLAP,
-                  coarse_side: int | None = 1024, views: int = VIEWS, confirm: bool = True) -> np.ndarray:
+                  coarse_side: int | None = 1024, views: int = VIEWS, confirm: bool = True,
+                  grain: float | None = None) -> np.ndarray:
     """gray: (H, W) uint8. Returns (H, W) bool, True where damage.
 
     `threshold` on the damage probability; None: the model's own (`net.threshold`, from its
     config.json) or 0.5. `confirm`: keep only damage the classical evidence confirms and add
     isolated dust (see the module's notes); False gives the network's map alone. Device and
     precision as for `Colorizer` (None: CUDA, MPS, then CPU; fp16 on CUDA, bf16 on CPUs with
-    native bf16, else fp32). Tiling and `views` as in `damage_probability`.
+    native bf16, else fp32). Tiling and `views` as in `damage_probability`. `grain`: the picture's
+    noise level (grey levels) where the caller has measured it; None: measured here.
     """
     threshold = getattr(net, "threshold", 0.5) if threshold is None else threshold
     if not 0 < threshold < 1:
@@ -141,7 +143,7 @@ def detect_damage(net: DamageNet, gray: np.ndarray, *, threshold: float | None =
                               coarse_side=coarse_side, views=views)
     if not confirm:
         return prob >= threshold
-    grain = estimate_noise(gray) if min(gray.shape) >= 8 else 0.0
+    grain = grain_level(gray) if grain is None else grain
     confirmed = outliers(gray, grain) & (prob >= GROW_FACTOR * threshold)
     certain = prob >= threshold
     linked = cv2.dilate(confirmed.astype(np.uint8), np.ones((2 * LINK_REACH + 1,) * 2, np.uint8))

