@@ -131,7 +131,7 @@ def test_restorer_fills_wide_damage_with_the_given_network(monkeypatch):
     band = np.zeros(clean.shape, bool)
     band[30:60] = True
     # what the detector finds is not under test here: the damage is a given wide band
-    monkeypatch.setattr(restorer, "_find_damage", lambda grey: band)
+    monkeypatch.setattr(restorer, "_find_damage", lambda grey, grain=None: band)
     repaired = np.asarray(restorer.restore(np.where(band, 0, clean).astype(np.uint8), denoise=False,
                                            contrast=False, sharpen=False))
     assert (repaired[36:54] == 255).all()  # the band's wide interior is the network's
